@@ -1,0 +1,81 @@
+#include "log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+static int level = 6;
+static int use_journal;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Under systemd, JOURNAL_STREAM names the device:inode of the stream stderr
+ * is connected to; when it matches, the journal is there to take fields. */
+void log_init(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    struct stat st;
+    unsigned long dev, ino;
+    use_journal = 0;
+    if (js && sscanf(js, "%lu:%lu", &dev, &ino) == 2 && fstat(2, &st) == 0 &&
+        st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino)
+        use_journal = 1;
+}
+
+void log_set_level(int l) { level = l; }
+int log_get_level(void) { return level; }
+
+int log_level_parse(const char *name)
+{
+    static const char *names[] = {"emerg", "alert", "crit", "error",
+                                  "warning", "notice", "info", "debug"};
+    for (int i = 0; i < 8; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    if (strcmp(name, "err") == 0)
+        return 3;
+    if (strcmp(name, "warn") == 0)
+        return 4;
+    return -1;
+}
+
+void log_vmsg(int prio, const char *plugin, const char *doc_id,
+              const char *stage, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    if (prio > level)
+        return;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (use_journal) {
+        sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio,
+                        "SYSLOG_IDENTIFIER=inboxd", "DOC_ID=%s",
+                        doc_id ? doc_id : "", "PLUGIN=%s", plugin ? plugin : "",
+                        "STAGE=%s", stage ? stage : "", NULL);
+        return;
+    }
+    pthread_mutex_lock(&lock);
+    fprintf(stderr, "<%d>inboxd: %s%s%s%s%.12s%s%s\n", prio,
+            plugin ? plugin : "", plugin ? ": " : "", doc_id ? "doc " : "",
+            "", doc_id ? doc_id : "", doc_id ? ": " : "", msg);
+    pthread_mutex_unlock(&lock);
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vmsg(prio, NULL, NULL, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void log_doc(int prio, const char *doc_id, const char *plugin, const char *stage,
+             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vmsg(prio, plugin, doc_id, stage, fmt, ap);
+    va_end(ap);
+}
