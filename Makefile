@@ -84,8 +84,11 @@ $(CORE_LIB): $(CORE_OBJ)
 $(BUILD)/inboxd: $(BUILD)/obj/daemon/main.o $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS_CORE)
 
-$(BUILD)/inboxctl: $(CTL_OBJ) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
+# A plugin.mk may add objects (from its own folder) and libraries to
+# inboxctl with CTL_EXTRA_OBJ += $(BUILD)/obj/plugins/NAME/FILE.o and
+# CTL_EXTRA_LIBS += ... (the index plugin's tokenizer, for queries).
+$(BUILD)/inboxctl: $(CTL_OBJ) $(CTL_EXTRA_OBJ) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CTL_EXTRA_LIBS) $(LDLIBS_CORE)
 
 # One .so per plugin folder; the plugin sees only include/ (and its own dir).
 define plugin_rule

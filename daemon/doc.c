@@ -19,6 +19,7 @@ struct doc_view {
 static struct doc_limits limits = {.max_text_bytes = 256u << 20,
                                    .max_entities = 100000};
 static char *host_state_dir;
+static char *host_config_dir;
 
 void doc_limits_set(const struct doc_limits *l) { limits = *l; }
 
@@ -27,6 +28,13 @@ void doc_host_set_state_dir(const char *dir)
     char *d = dir ? strdup(dir) : NULL;
     free(host_state_dir);
     host_state_dir = d;
+}
+
+void doc_host_set_config_dir(const char *dir)
+{
+    char *d = dir ? strdup(dir) : NULL;
+    free(host_config_dir);
+    host_config_dir = d;
 }
 
 inboxd_doc *doc_new(const char *name, unsigned char *raw, size_t raw_len,
@@ -146,6 +154,7 @@ static void h_log(int prio, const char *plugin, const inboxd_doc *doc,
 
 static void h_free(void *p) { free(p); }
 static const char *h_state_dir(void) { return host_state_dir; }
+static const char *h_config_dir(void) { return host_config_dir; }
 static const char *h_doc_id(const inboxd_doc *d) { return d->id; }
 static const char *h_doc_name(const inboxd_doc *d) { return d->name; }
 static int64_t h_doc_received_ms(const inboxd_doc *d) { return d->received_ms; }
@@ -383,6 +392,7 @@ static const inboxd_host host = {
     .doc_set_view = h_doc_set_view,
     .doc_view = h_doc_view,
     .doc_error = h_doc_error,
+    .config_dir = h_config_dir,
 };
 
 const inboxd_host *doc_host(void) { return &host; }

@@ -50,8 +50,10 @@ inboxd_doc *doc_free(inboxd_doc *doc);
 /* The services table handed to plugins; static, valid for the process. */
 const inboxd_host *doc_host(void);
 
-/* Sets the state dir reported by host->state_dir (copied). */
+/* Sets the dirs reported by host->state_dir and host->config_dir (copied;
+ * NULL clears). */
 void doc_host_set_state_dir(const char *dir);
+void doc_host_set_config_dir(const char *dir);
 
 /* The entities as a JSON array of objects (type, text, value, key, lang,
  * start, end, confidence, attrs).  New reference. */

@@ -179,6 +179,11 @@ typedef struct inboxd_host {
     void (*doc_error)(inboxd_doc *doc, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
+    /* The directory of the daemon's data files (etc/inboxd in the source
+     * tree, /etc/inboxd when installed): plugins resolve relative paths of
+     * their data files (marker lists, gazetteers) against it. */
+    const char *(*config_dir)(void);
+
     /* Append new services here. */
 } inboxd_host;
 
