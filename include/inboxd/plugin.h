@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change of the structures below. */
-#define INBOXD_ABI_VERSION 1u
+#define INBOXD_ABI_VERSION 1
 
 #define INBOXD__STR2(x) #x
 #define INBOXD__STR(x) INBOXD__STR2(x)
