@@ -36,6 +36,9 @@ struct client {
     char **patterns;       /* owned; NULL = every event */
     size_t n_patterns;
     int closing;
+    int overflowed;        /* sent the overflow notice; closing after it */
+    uv_timer_t grace;      /* closes an overflowed client that never reads */
+    int handles;           /* open handles (pipe, grace) */
     int privileged;
     uid_t uid;
     gid_t gid;
@@ -69,6 +72,8 @@ static void wbuf_unref(struct wbuf *b)
 static void client_free_cb(uv_handle_t *h)
 {
     struct client *c = h->data;
+    if (--c->handles > 0)
+        return;
     for (size_t i = 0; i < c->n_patterns; i++)
         free(c->patterns[i]);
     free(c->patterns);
@@ -93,6 +98,8 @@ static void client_close(struct client *c)
     ev->n_clients--;
     ev->disconnects++;
     uv_close((uv_handle_t *)&c->pipe, client_free_cb);
+    if (c->handles > 1)
+        uv_close((uv_handle_t *)&c->grace, client_free_cb);
 }
 
 static void client_pump(struct client *c);
@@ -109,39 +116,76 @@ static void write_cb(uv_write_t *req, int status)
             client_close(c);
         return;
     }
-    if (c->replaying && !c->closing &&
+    if (c->replaying && !c->closing && !c->overflowed &&
         uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) < c->ev->client_buffer / 2)
         client_pump(c);
 }
 
-/* Sends the overflow notice without queueing (the client is not reading:
- * whatever fits in the socket buffer), then disconnects. */
+static void grace_cb(uv_timer_t *t)
+{
+    client_close(t->data);
+}
+
+static void shutdown_cb(uv_shutdown_t *req, int status)
+{
+    struct client *c = req->handle->data;
+    (void)status;
+    free(req);
+    client_close(c);
+}
+
+static int queue_write(struct client *c, struct wbuf *b);
+
+/* The client stopped reading: it gets no more events, only an overflow
+ * notice queued behind what it has not read, then end of stream.  If it
+ * never reads that far, it is closed after a grace period.  Its memory
+ * stays bounded by client_buffer plus the notice. */
 static void client_overflow(struct client *c)
 {
     char line[256];
     int n = snprintf(line, sizeof line,
                      "{\"event\":\"overflow\",\"last_seq\":%llu,\"reason\":\"client "
-                     "too slow: more than %zu bytes unread; disconnected\"}\n",
+                     "too slow: more than %zu bytes unread; disconnected\"}",
                      (unsigned long long)c->last_sent, c->ev->client_buffer);
-    uv_buf_t b = uv_buf_init(line, (unsigned)n);
-    (void)uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
+    struct wbuf *b = wbuf_new(line, (size_t)n);
+    uv_shutdown_t *sd = malloc(sizeof *sd);
+    c->overflowed = 1;
+    c->replaying = 0;
     c->ev->overflows++;
-    log_notice("event client (uid %u) too slow: disconnected after %zu bytes unread",
+    log_notice("event client (uid %u) too slow: more than %zu bytes unread; disconnecting",
                (unsigned)c->uid, c->ev->client_buffer);
-    client_close(c);
+    uv_read_stop((uv_stream_t *)&c->pipe);
+    if (b) {
+        queue_write(c, b);
+        wbuf_unref(b);
+    }
+    if (!sd || uv_shutdown(sd, (uv_stream_t *)&c->pipe, shutdown_cb) < 0) {
+        free(sd);
+        client_close(c);
+        return;
+    }
+    uv_timer_init(c->ev->loop, &c->grace);
+    c->grace.data = c;
+    c->handles++;
+    uv_timer_start(&c->grace, grace_cb, 10000, 0);
 }
 
 static int client_send(struct client *c, struct wbuf *b)
 {
-    struct wreq *w;
-    uv_buf_t buf;
-    if (c->closing)
+    if (c->closing || c->overflowed)
         return -1;
     if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) + b->len >
         c->ev->client_buffer) {
         client_overflow(c);
         return -1;
     }
+    return queue_write(c, b);
+}
+
+static int queue_write(struct client *c, struct wbuf *b)
+{
+    struct wreq *w;
+    uv_buf_t buf;
     w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -292,6 +336,11 @@ static void do_subscribe(struct client *c, json_t *req)
     struct events *ev = c->ev;
     json_t *since = json_object_get(req, "since");
     json_t *reply;
+    if (since && !json_is_null(since) &&
+        (!json_is_integer(since) || json_integer_value(since) < 0)) {
+        client_error(c, "subscribe: \"since\" must be a non-negative integer seq");
+        return;
+    }
     if (set_patterns(c, json_object_get(req, "events")) < 0) {
         client_error(c, "subscribe: \"events\" must be an array of glob strings");
         return;
@@ -459,6 +508,7 @@ static void connection_cb(uv_stream_t *server, int status)
         return;
     c->ev = ev;
     c->replay_fd = -1;
+    c->handles = 1;
     uv_pipe_init(ev->loop, &c->pipe, 0);
     c->pipe.data = c;
     if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0) {

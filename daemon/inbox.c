@@ -96,7 +96,9 @@ static void on_readable(uv_poll_t *h, int status, int events)
                 struct stat st;
                 char path[4352];
                 snprintf(path, sizeof path, "%s/%s", ib->path, e->name);
-                if (lstat(path, &st) < 0 || S_ISREG(st.st_mode))
+                /* A hard link made into the inbox is never written
+                 * either: the claim refuses it. */
+                if (lstat(path, &st) < 0 || (S_ISREG(st.st_mode) && st.st_nlink < 2))
                     continue;
             }
             if (!inbox_ignored(e->name))
