@@ -32,7 +32,7 @@ BUILD ?= build
 SANFLAGS :=
 endif
 
-PKGS := libuv jansson icu-uc icu-i18n sqlite3 libsystemd libcrypto
+PKGS := libuv jansson icu-uc icu-i18n sqlite3 libsystemd nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)

@@ -217,6 +217,7 @@ static void do_reload(struct daemon *d)
     char err[1024];
     int ok = 0;
     if (daemon_build_config(&d->ov, d->exe_dir, &ncfg) < 0) {
+        config_clear(&ncfg);
         snprintf(err, sizeof err, "configuration has errors (see the log); keeping the "
                                   "running one");
         goto out;

@@ -2,7 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +36,13 @@ void util_rfc3339(int64_t ms, char *buf, size_t len)
 
 void util_sha256_hex(const void *data, size_t len, char out[65])
 {
-    unsigned char md[32];
-    unsigned int mdlen = 0;
+    /* nettle: no global or per-thread state, safe on worker threads. */
+    struct sha256_ctx ctx;
+    unsigned char md[SHA256_DIGEST_SIZE];
     static const char hex[] = "0123456789abcdef";
-    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, data);
+    sha256_digest(&ctx, sizeof md, md);
     for (unsigned i = 0; i < 32; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];

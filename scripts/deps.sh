@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libuv1-dev libjansson-dev libicu-dev \
-libsqlite3-dev libsystemd-dev libssl-dev libxml2-dev check sqlite3 \
+libsqlite3-dev libsystemd-dev nettle-dev libxml2-dev check sqlite3 \
 systemd valgrind clang procps ${INBOXD_EXTRA_DEPS:-}"
 
 missing=""

@@ -205,12 +205,14 @@ START_TEST(crashing_plugin_poison_quarantine)
     e2e_init(&e, basic_plugins(extra), "\"max_attempts\":3");
     e2e_start(&e);
     e2e_drop(&e, "bad.txt", "CRASHME please\n", 15, 0);
+    /* Under ASan the crash is reported and exits 1 instead of a signal. */
+#define CRASHED(st) ((st) != -1 && (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0)))
     int st = wait_exit(&e, 10000);
-    ck_assert_msg(st != -1 && WIFSIGNALED(st), "the daemon did not crash");
+    ck_assert_msg(CRASHED(st), "the daemon did not crash");
     for (int round = 2; round <= 3; round++) {
         e2e_start(&e);
         st = wait_exit(&e, 10000);
-        ck_assert_msg(st != -1 && WIFSIGNALED(st), "round %d: no crash", round);
+        ck_assert_msg(CRASHED(st), "round %d: no crash", round);
     }
     /* The fourth start quarantines it instead of crashing. */
     e2e_start(&e);
@@ -388,7 +390,9 @@ START_TEST(slow_subscriber_is_disconnected)
     long after = vm_rss_kb(e.pid, "VmRSS:");
     /* 400 reports of ~8 KB went through: the slow client held at most its
      * 64 KiB buffer, so memory did not grow by the events it missed. */
-    ck_assert_msg(after - before < 16 * 1024, "RSS grew from %ld to %ld kB", before, after);
+    /* ASan and valgrind keep freed memory: RSS means nothing there. */
+    if ((!getenv("SAN") || strcmp(getenv("SAN"), "1") != 0) && !getenv("VALGRIND"))
+        ck_assert_msg(after - before < 16 * 1024, "RSS grew from %ld to %ld kB", before, after);
     /* The slow client finds an overflow notice, then end of stream. */
     json_t *o;
     int saw_overflow = 0;
