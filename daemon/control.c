@@ -3,6 +3,7 @@
 #include "evlog.h"
 #include "log.h"
 #include "util.h"
+#include "worker.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,10 @@ json_t *control_status(struct daemon *d)
                       p->concurrent, "isolated", p->isolate, "processed",
                       (json_int_t)p->processed, "failed", (json_int_t)p->failed,
                       "avg_ms", n ? p->total_ms / (double)n : 0.0));
+        if (p->pool)
+            json_object_set_new(json_array_get(plugins, json_array_size(plugins) - 1),
+                                "worker_restarts",
+                                json_integer((json_int_t)worker_pool_restarts(p->pool)));
     }
     json_t *o = json_pack(
         "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:s, s:s, "

@@ -9,13 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct doc_view {
-    struct doc_view *next;
-    char *name;
-    void *data;
-    size_t len;
-};
-
 static struct doc_limits limits = {.max_text_bytes = 256u << 20,
                                    .max_entities = 100000};
 static char *host_state_dir;

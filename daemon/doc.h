@@ -12,6 +12,14 @@
 #include <jansson.h>
 #include <stdint.h>
 
+/* A named side buffer (host->doc_set_view). */
+struct doc_view {
+    struct doc_view *next;
+    char *name;  /* owned */
+    void *data;  /* owned, len bytes plus a NUL */
+    size_t len;
+};
+
 struct inboxd_doc {
     char id[65];          /* SHA-256 hex of raw */
     char *name;           /* original name (bytes), owned */

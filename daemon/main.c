@@ -1,5 +1,6 @@
 /* inboxd: the document-processing daemon.  See inboxd(8). */
 #include "daemon.h"
+#include "worker.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
 {
     struct overrides ov = {0};
     int check = 0, c;
+    if (argc > 1 && strcmp(argv[1], "--worker") == 0)
+        return worker_main(argc, argv);
     static const struct option opts[] = {
         {"config", required_argument, 0, 'c'},
         {"inbox", required_argument, 0, 'i'},

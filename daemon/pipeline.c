@@ -9,6 +9,7 @@
 #include "doc.h"
 #include "log.h"
 #include "util.h"
+#include "worker.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -327,6 +328,7 @@ static int index_contains(struct daemon *d, const char *id)
     for (size_t i = 0; i < d->n_plugins; i++) {
         struct plugin *p = &d->plugins[i];
         if (p->desc->stage == INBOXD_STAGE_INDEX && p->desc->contains && p->inst &&
+            !p->pool &&
             p->desc->contains(p->inst, id) == 1)
             return 1;
     }
@@ -490,7 +492,10 @@ static void stage_work(uv_work_t *w)
     struct plugin *p = &j->d->plugins[j->stage];
     free(j->doc->error);
     j->doc->error = NULL;
-    j->status = p->desc->process(p->inst, j->doc);
+    if (p->pool)
+        j->status = worker_pool_process(p->pool, j->doc);
+    else
+        j->status = p->desc->process(p->inst, j->doc);
 }
 
 static void stage_start(struct job *j);

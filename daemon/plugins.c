@@ -2,6 +2,7 @@
 
 #include "doc.h"
 #include "log.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -120,6 +121,21 @@ int plugin_load(struct plugin *p, const struct plugin_conf *pc,
     p->concurrent = (p->desc->flags & INBOXD_PLUGIN_CONCURRENT) != 0;
     if (!instantiate)
         return 0;
+    if (p->isolate) {
+        if (p->desc->stage == INBOXD_STAGE_INDEX) {
+            snprintf(err, errlen,
+                     "plugin %s: \"isolate\" is for parse, extract and sink plugins; an "
+                     "index plugin owns its store and group commits in the daemon",
+                     p->name);
+            r = -EINVAL;
+            goto fail;
+        }
+        r = worker_pool_create(&p->pool, pc, p->path, cfg,
+                               p->concurrent ? cfg->max_inflight : 1, err, errlen);
+        if (r < 0)
+            goto fail;
+        return 0;
+    }
     cfg_text = json_dumps(pc->config ? pc->config : json_object(), JSON_COMPACT);
     r = p->desc->create(&p->inst, cfg_text ? cfg_text : "{}", doc_host(), cerr,
                         sizeof cerr);
@@ -144,6 +160,7 @@ void plugin_unload(struct plugin *p)
     if (p->desc && p->inst)
         p->desc->destroy(p->inst);
     p->inst = NULL;
+    p->pool = worker_pool_destroy(p->pool);
     if (p->lib_open)
         uv_dlclose(&p->lib);
     p->lib_open = 0;

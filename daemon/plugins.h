@@ -12,7 +12,7 @@
 #include <uv.h>
 
 struct job;
-struct worker;
+struct worker_pool;
 
 struct plugin {
     char *name;            /* owned */
@@ -23,7 +23,7 @@ struct plugin {
     void *inst;            /* from desc->create, or NULL when isolated */
     int concurrent;        /* desc->flags & INBOXD_PLUGIN_CONCURRENT */
     int isolate;           /* runs in a worker process (worker.c) */
-    struct worker *worker; /* when isolate */
+    struct worker_pool *pool; /* when isolate: the worker processes */
     json_t *config;        /* owned copy of the plugin's config object */
     /* Serialization of plugins that are not concurrency-safe: the job
      * running now and the ones waiting, on the loop thread. */
@@ -34,7 +34,8 @@ struct plugin {
     double total_ms;
 };
 
-/* Loads and creates plugin pc (create runs when instantiate is set).
+/* Loads and creates plugin pc (create runs when instantiate is set; an
+ * isolated plugin is created in its worker processes instead).
  * On failure writes a message naming the plugin, the path and the reason
  * into err and returns a negative errno; p is then cleared. */
 int plugin_load(struct plugin *p, const struct plugin_conf *pc,

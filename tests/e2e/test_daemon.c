@@ -210,7 +210,7 @@ START_TEST(crashing_plugin_poison_quarantine)
     int st = wait_exit(&e, 10000);
     ck_assert_msg(CRASHED(st), "the daemon did not crash");
     for (int round = 2; round <= 3; round++) {
-        e2e_start(&e);
+        e2e_spawn(&e);
         st = wait_exit(&e, 10000);
         ck_assert_msg(CRASHED(st), "round %d: no crash", round);
     }
@@ -787,6 +787,53 @@ START_TEST(sigterm_drains_in_flight)
 }
 END_TEST
 
+START_TEST(isolated_plugin_crash_and_timeout)
+{
+    struct e2e e;
+    char extra[1400];
+    snprintf(extra, sizeof extra,
+             "{\"name\":\"test_crash\",\"path\":\"%s\",\"isolate\":true,\"config\":{\"match\":\"CRASHME\"}},"
+             "{\"name\":\"test_slow\",\"path\":\"%s\",\"isolate\":true,\"config\":{\"match\":\"HANG\",\"sleep_ms\":30000}}",
+             e2e_plugin("test_crash", 1), e2e_plugin("test_slow", 1));
+    e2e_init(&e, basic_plugins(extra), "\"stage_timeout\":1");
+    e2e_start(&e);
+    int fd = e2e_connect(&e);
+    e2e_subscribe(fd, "document.failed,document.done");
+    e2e_drop(&e, "crash.txt", "CRASHME now 2024\n", 17, 0);
+    json_t *o = e2e_wait_event(fd, "document.*", 10000);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "event")), "document.failed");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "error")),
+                     "plugin test_crash crashed: SIGSEGV");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "plugin")), "test_crash");
+    json_decref(o);
+    /* The same subscriber, the same daemon: the next documents go on, the
+     * entities found before the isolated stage come back from the worker. */
+    e2e_drop(&e, "fine.txt", "fine 2024\n", 10, 0);
+    o = e2e_wait_event(fd, "document.*", 10000);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "event")), "document.done");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(o, "doc"), "entity_count")), 1);
+    json_decref(o);
+    e2e_drop(&e, "hang.txt", "HANG forever\n", 13, 0);
+    o = e2e_wait_event(fd, "document.*", 10000);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "event")), "document.failed");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(o, "error")), "timed out"));
+    json_decref(o);
+    e2e_drop(&e, "after.txt", "after 2025\n", 11, 0);
+    o = e2e_wait_event(fd, "document.*", 10000);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "event")), "document.done");
+    json_decref(o);
+    json_t *st = e2e_status(&e);
+    json_t *pl = json_object_get(st, "plugins");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(pl, 2), "worker_restarts")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(pl, 3), "worker_restarts")), 1);
+    json_decref(st);
+    close(fd);
+    ck_assert_int_eq(e2e_stop(&e), 0);
+    e2e_cleanup(&e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -810,6 +857,7 @@ int main(void)
     tcase_add_test(tc, second_daemon_refused);
     tcase_add_test(tc, retry_while_store_unavailable);
     tcase_add_test(tc, sigterm_drains_in_flight);
+    tcase_add_test(tc, isolated_plugin_crash_and_timeout);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

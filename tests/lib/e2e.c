@@ -74,7 +74,7 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-void e2e_start(struct e2e *e)
+void e2e_spawn(struct e2e *e)
 {
     char prog[600];
     int valgrind = getenv("VALGRIND") && strcmp(getenv("VALGRIND"), "1") == 0;
@@ -96,6 +96,12 @@ void e2e_start(struct e2e *e)
             execl(prog, prog, "--config", e->config, "--log-level", "info", (char *)NULL);
         _exit(127);
     }
+}
+
+void e2e_start(struct e2e *e)
+{
+    int valgrind = getenv("VALGRIND") && strcmp(getenv("VALGRIND"), "1") == 0;
+    e2e_spawn(e);
     /* Ready when the socket answers a ping. */
     for (int i = 0; i < (valgrind ? 3000 : 1000); i++) {
         int status;

@@ -27,8 +27,10 @@ const char *e2e_plugin(const char *name, int test_plugin);
 /* Makes a temp dir and writes a config with the given "plugins" JSON array
  * text and extra top-level members (text without braces, may be ""). */
 void e2e_init(struct e2e *e, const char *plugins_json, const char *extra_json);
-/* Starts the daemon (extra args may be NULL) and waits for its socket. */
+/* Starts the daemon and waits for its socket to answer. */
 void e2e_start(struct e2e *e);
+/* Starts the daemon without waiting (it may exit at once). */
+void e2e_spawn(struct e2e *e);
 /* SIGTERM, wait; returns the exit status (or 128+signal). */
 int e2e_stop(struct e2e *e);
 /* SIGKILL, wait. */
