@@ -6,5 +6,8 @@ PLUGIN_LIBS_sqlite := $(shell pkg-config --libs sqlite3 icu-uc icu-i18n jansson)
 CTL_EXTRA_OBJ += $(BUILD)/obj/plugins/sqlite/tokenizer.o \
 	$(BUILD)/obj/plugins/sqlite/fold.o \
 	$(BUILD)/obj/plugins/sqlite/stem.o \
-	$(BUILD)/obj/plugins/sqlite/utf8.o
+	$(BUILD)/obj/plugins/sqlite/utf8.o \
+	$(BUILD)/obj/plugins/sqlite/schema.o \
+	$(BUILD)/obj/plugins/sqlite/query.o \
+	$(BUILD)/obj/plugins/sqlite/qdate.o
 CTL_EXTRA_LIBS += $(shell pkg-config --libs sqlite3 icu-uc icu-i18n jansson)

@@ -116,6 +116,31 @@ static size_t encode(const uint32_t *v, size_t n, char *out)
     return k;
 }
 
+/* Stems one folded word and emits it (and its alternative stem). */
+static int emit_word(struct tok *t, const uint32_t *w, size_t len, int flags,
+                     size_t bstart, size_t bend, tok_emit_fn emit, void *arg)
+{
+    struct stem_out so;
+    size_t n;
+    int rc;
+    if (flags & TOK_NOSTEM) {
+        so.start = 0;
+        so.len = len;
+        so.alt_len = 0;
+    } else {
+        stem_word(w, len, (flags & TOK_PREFIX) ? STEM_PREFIX : STEM_FULL, &so);
+    }
+    n = encode(w + so.start, so.len, t->term);
+    rc = emit(arg, 0, t->term, n, bstart, bend);
+    if (rc)
+        return rc;
+    if (so.alt_len && !(flags & TOK_QUERY)) {
+        n = encode(w + so.alt_start, so.alt_len, t->term);
+        rc = emit(arg, 1, t->term, n, bstart, bend);
+    }
+    return rc;
+}
+
 static int run(struct tok *t, const char *text, size_t len, int flags,
                tok_emit_fn emit, void *arg)
 {
@@ -138,8 +163,7 @@ static int run(struct tok *t, const char *text, size_t len, int flags,
     prev = ubrk_first(t->bi);
     for (cur = ubrk_next(t->bi); cur != UBRK_DONE;
          prev = cur, cur = ubrk_next(t->bi)) {
-        size_t bstart, bend, n;
-        struct stem_out so;
+        size_t bstart, bend;
         if (ubrk_getRuleStatus(t->bi) < UBRK_WORD_NONE_LIMIT)
             continue;
         t->cp.n = 0;
@@ -154,23 +178,21 @@ static int run(struct tok *t, const char *text, size_t len, int flags,
         bstart = cb;
         walk(s, len, &cu, &cb, cur);
         bend = cb;
-        if (flags & TOK_NOSTEM) {
-            so.start = 0;
-            so.len = t->cp.n;
-            so.alt_len = 0;
-        } else {
-            stem_word(t->cp.v, t->cp.n,
-                      (flags & TOK_PREFIX) ? STEM_PREFIX : STEM_FULL, &so);
-        }
-        n = encode(t->cp.v + so.start, so.len, t->term);
-        rc = emit(arg, 0, t->term, n, bstart, bend);
-        if (rc)
-            return rc;
-        if (so.alt_len && !(flags & TOK_QUERY)) {
-            n = encode(t->cp.v + so.alt_start, so.alt_len, t->term);
-            rc = emit(arg, 1, t->term, n, bstart, bend);
-            if (rc)
-                return rc;
+        /* apostrophes separate words, as in FTS5's own tokenizers:
+         * committee's, l'homme, don't */
+        {
+            size_t a = 0;
+            for (size_t k = 0; k <= t->cp.n; k++) {
+                if (k < t->cp.n && t->cp.v[k] != '\'')
+                    continue;
+                if (k > a) {
+                    rc = emit_word(t, t->cp.v + a, k - a, flags, bstart, bend,
+                                   emit, arg);
+                    if (rc)
+                        return rc;
+                }
+                a = k + 1;
+            }
         }
     }
     return 0;

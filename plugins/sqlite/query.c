@@ -1,0 +1,443 @@
+#include "query.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qdate.h"
+#include "tokenizer.h"
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+/* A nullable text column as JSON (string or null). */
+static json_t *j_text(sqlite3_stmt *st, int i)
+{
+    const char *s = col_text(st, i);
+    return s ? json_string(s) : json_null();
+}
+
+/* A column holding JSON text, parsed (null when absent or invalid). */
+static json_t *j_json(sqlite3_stmt *st, int i)
+{
+    const char *s = col_text(st, i);
+    json_t *v = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+    return v ? v : json_null();
+}
+
+static json_t *j_time(int64_t ms)
+{
+    char buf[40];
+    q_format_time(ms, buf, sizeof buf);
+    return json_string(buf);
+}
+
+/* --- search ---------------------------------------------------------------- */
+
+static const char search_sql[] =
+    "SELECT d.id, d.name, d.lang, d.title, d.received_ms, fts.rank,"
+    " snippet(fts, -1, ?1, ?2, '…', 16)"
+    " FROM fts JOIN documents d ON d.rowid = fts.rowid"
+    " WHERE fts MATCH ?3"
+    " AND (?4 IS NULL OR d.lang = ?4 OR d.lang LIKE ?4 || '-%')"
+    " AND (?5 IS NULL OR d.received_ms >= ?5)"
+    " AND (?6 IS NULL OR d.rowid IN (SELECT m.doc FROM mentions m"
+    "  WHERE m.entity IN (SELECT e.rowid FROM entities e"
+    "   WHERE (e.key = ?6 OR (?7 <> '' AND e.norm_key = ?7))"
+    "   AND (?8 IS NULL OR e.type = ?8))))"
+    " AND (?8 IS NULL OR ?6 IS NOT NULL OR d.rowid IN (SELECT m.doc"
+    "  FROM mentions m JOIN entities e ON e.rowid = m.entity"
+    "  WHERE e.type = ?8))"
+    " ORDER BY fts.rank LIMIT ?9";
+
+int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
+             char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char *norm = NULL;
+    int rc, n = 0;
+
+    if (!s->query || !*s->query) {
+        snprintf(err, errlen, "empty query");
+        return -EINVAL;
+    }
+    rc = sqlite3_prepare_v2(db, search_sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    if (s->entity) {
+        norm = tok_normalize(s->entity, strlen(s->entity), 0);
+        if (!norm) {
+            sqlite3_finalize(st);
+            snprintf(err, errlen, "cannot fold the entity key");
+            return -ENOMEM;
+        }
+    }
+    sqlite3_bind_text(st, 1, s->hl_open ? s->hl_open : "[", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, s->hl_close ? s->hl_close : "]", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, s->query, -1, SQLITE_STATIC);
+    if (s->lang)
+        sqlite3_bind_text(st, 4, s->lang, -1, SQLITE_STATIC);
+    if (s->since_ms != Q_NO_TIME)
+        sqlite3_bind_int64(st, 5, s->since_ms);
+    if (s->entity) {
+        sqlite3_bind_text(st, 6, s->entity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, norm, -1, SQLITE_STATIC);
+    }
+    if (s->type)
+        sqlite3_bind_text(st, 8, s->type, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 9, s->limit > 0 ? s->limit : 20);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct q_hit h = {
+            .id = col_text(st, 0),
+            .name = col_text(st, 1),
+            .lang = col_text(st, 2),
+            .title = col_text(st, 3),
+            .received_ms = sqlite3_column_int64(st, 4),
+            .score = -sqlite3_column_double(st, 5),
+            .snippet = col_text(st, 6),
+        };
+        n++;
+        if (fn && fn(arg, &h))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        /* a plain SQLITE_ERROR while stepping comes from the MATCH
+         * expression (syntax, unknown column, unterminated string) */
+        int bad = (rc & 0xFF) == SQLITE_ERROR;
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        n = bad ? -EINVAL : ((rc & 0xFF) == SQLITE_BUSY ? -EBUSY : -EIO);
+    }
+    sqlite3_finalize(st);
+    free(norm);
+    return n;
+}
+
+/* --- documents ------------------------------------------------------------- */
+
+int q_resolve_id(sqlite3 *db, const char *id, int64_t *rowid, char *err,
+                 size_t errlen)
+{
+    char lower[65];
+    size_t n = id ? strlen(id) : 0;
+    sqlite3_stmt *st;
+    int rc, found = 0;
+
+    if (n == 0 || n > 64) {
+        snprintf(err, errlen, "'%.80s' is not a document id (1 to 64 hex "
+                 "digits)", id ? id : "");
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isxdigit((unsigned char)id[i])) {
+            snprintf(err, errlen, "'%.80s' is not a document id (1 to 64 "
+                     "hex digits)", id);
+            return -EINVAL;
+        }
+        lower[i] = (char)tolower((unsigned char)id[i]);
+    }
+    lower[n] = '\0';
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT rowid, id FROM documents WHERE id >= ?1"
+                            " AND id < ?1 || 'g' ORDER BY id LIMIT 6",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    sqlite3_bind_text(st, 1, lower, -1, SQLITE_TRANSIENT);
+    err[0] = '\0';
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (found++ == 0) {
+            *rowid = sqlite3_column_int64(st, 0);
+            snprintf(err, errlen, "id prefix '%s' matches several documents: "
+                     "%.64s", lower, col_text(st, 1));
+        } else {
+            size_t used = strlen(err);
+            if (used + 70 < errlen)
+                snprintf(err + used, errlen - used, ", %.64s%s",
+                         col_text(st, 1), found == 6 ? ", ..." : "");
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    if (found == 0) {
+        snprintf(err, errlen, "no document with id %s%s", lower,
+                 n < 64 ? "..." : "");
+        return -ENOENT;
+    }
+    if (found > 1)
+        return -EEXIST;
+    err[0] = '\0';
+    return 0;
+}
+
+/* The entities of a document with their mentions, grouped. */
+static json_t *doc_entities(sqlite3 *db, int64_t rowid)
+{
+    sqlite3_stmt *st;
+    json_t *arr = json_array(), *cur = NULL, *mentions = NULL;
+    int64_t last = -1;
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT e.rowid, e.type, e.key, e.name, m.surface, m.start_byte,"
+            " m.end_byte, m.value, m.lang, m.confidence, m.attrs"
+            " FROM mentions m JOIN entities e ON e.rowid = m.entity"
+            " WHERE m.doc = ?1 ORDER BY e.type, e.key, m.start_byte",
+            -1, &st, NULL) != SQLITE_OK) {
+        json_decref(arr);
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, rowid);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t ent = sqlite3_column_int64(st, 0);
+        json_t *m;
+        if (ent != last) {
+            mentions = json_array();
+            cur = json_pack("{s:o, s:o, s:o, s:o}", "type", j_text(st, 1),
+                            "key", j_text(st, 2), "name", j_text(st, 3),
+                            "mentions", mentions);
+            json_array_append_new(arr, cur);
+            last = ent;
+        }
+        m = json_pack("{s:o, s:I, s:I, s:o, s:o, s:f, s:o}", "surface",
+                      j_text(st, 4), "start",
+                      (json_int_t)sqlite3_column_int64(st, 5), "end",
+                      (json_int_t)sqlite3_column_int64(st, 6), "value",
+                      j_text(st, 7), "lang", j_text(st, 8), "confidence",
+                      sqlite3_column_double(st, 9), "attrs", j_json(st, 10));
+        if (m && mentions)
+            json_array_append_new(mentions, m);
+    }
+    sqlite3_finalize(st);
+    return arr;
+}
+
+json_t *q_document(sqlite3 *db, int64_t rowid, int with_text)
+{
+    sqlite3_stmt *st;
+    json_t *o = NULL;
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT d.id, d.name, d.received_ms, d.indexed_ms, d.bytes,"
+            " d.charset, d.lang, d.langs, d.title, d.lead, d.byline,"
+            " d.source_url, d.published, d.meta, t.body"
+            " FROM documents d LEFT JOIN doc_text t ON t.doc = d.rowid"
+            " WHERE d.rowid = ?1",
+            -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, rowid);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        o = json_pack(
+            "{s:o, s:o, s:o, s:I, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o,"
+            " s:o, s:o, s:o, s:o}",
+            "id", j_text(st, 0), "name", j_text(st, 1), "received",
+            j_time(sqlite3_column_int64(st, 2)), "received_ms",
+            (json_int_t)sqlite3_column_int64(st, 2), "indexed",
+            j_time(sqlite3_column_int64(st, 3)), "indexed_ms",
+            (json_int_t)sqlite3_column_int64(st, 3), "bytes",
+            (json_int_t)sqlite3_column_int64(st, 4), "charset",
+            j_text(st, 5), "lang", j_text(st, 6), "langs", j_json(st, 7),
+            "title", j_text(st, 8), "lead", j_text(st, 9), "byline",
+            j_json(st, 10), "source_url", j_text(st, 11), "published",
+            j_text(st, 12), "meta", j_json(st, 13));
+        if (o && with_text)
+            json_object_set_new(o, "text", j_text(st, 14));
+    }
+    sqlite3_finalize(st);
+    if (o) {
+        json_t *ents = doc_entities(db, rowid);
+        if (!ents) {
+            json_decref(o);
+            return NULL;
+        }
+        json_object_set_new(o, "entities", ents);
+    }
+    return o;
+}
+
+/* --- entities -------------------------------------------------------------- */
+
+json_t *q_entities(sqlite3 *db, const char *type, int top)
+{
+    sqlite3_stmt *st;
+    json_t *arr;
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT e.type, e.key, e.name, e.docs, e.mentions,"
+            " (SELECT json_group_array(surface) FROM aliases a"
+            "  WHERE a.entity = e.rowid)"
+            " FROM entities e WHERE (?1 IS NULL OR e.type = ?1)"
+            " ORDER BY e.docs DESC, e.mentions DESC, e.type, e.key"
+            " LIMIT ?2",
+            -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (type)
+        sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, top > 0 ? top : -1);
+    arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *e = json_pack("{s:o, s:o, s:o, s:I, s:I, s:o}", "type",
+                              j_text(st, 0), "key", j_text(st, 1), "name",
+                              j_text(st, 2), "docs",
+                              (json_int_t)sqlite3_column_int64(st, 3),
+                              "mentions",
+                              (json_int_t)sqlite3_column_int64(st, 4),
+                              "aliases", j_json(st, 5));
+        if (e)
+            json_array_append_new(arr, e);
+    }
+    sqlite3_finalize(st);
+    return arr;
+}
+
+static json_t *entity_documents(sqlite3 *db, int64_t ent)
+{
+    sqlite3_stmt *st;
+    json_t *docs = json_array(), *cur = NULL;
+    int64_t last = -1;
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT d.rowid, d.id, d.name, d.lang, d.title, d.received_ms,"
+            " m.start_byte, m.end_byte, m.surface"
+            " FROM mentions m JOIN documents d ON d.rowid = m.doc"
+            " WHERE m.entity = ?1 ORDER BY d.received_ms DESC, d.rowid,"
+            " m.start_byte",
+            -1, &st, NULL) != SQLITE_OK) {
+        json_decref(docs);
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, ent);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t doc = sqlite3_column_int64(st, 0);
+        json_t *surfaces, *m;
+        const char *surface = col_text(st, 8);
+        size_t i;
+        json_t *s;
+        if (doc != last) {
+            cur = json_pack("{s:o, s:o, s:o, s:o, s:o, s:[], s:[]}", "id",
+                            j_text(st, 1), "name", j_text(st, 2), "lang",
+                            j_text(st, 3), "title", j_text(st, 4),
+                            "received", j_time(sqlite3_column_int64(st, 5)),
+                            "surfaces", "mentions");
+            json_array_append_new(docs, cur);
+            last = doc;
+        }
+        if (!cur)
+            continue;
+        m = json_pack("{s:I, s:I, s:s}", "start",
+                      (json_int_t)sqlite3_column_int64(st, 6), "end",
+                      (json_int_t)sqlite3_column_int64(st, 7), "surface",
+                      surface ? surface : "");
+        json_array_append_new(json_object_get(cur, "mentions"), m);
+        surfaces = json_object_get(cur, "surfaces");
+        json_array_foreach(surfaces, i, s) {
+            if (strcmp(json_string_value(json_object_get(s, "surface")),
+                       surface ? surface : "") == 0) {
+                json_object_set_new(
+                    s, "count",
+                    json_integer(json_integer_value(json_object_get(s, "count")) + 1));
+                break;
+            }
+        }
+        if (i == json_array_size(surfaces))
+            json_array_append_new(surfaces,
+                                  json_pack("{s:s, s:i}", "surface",
+                                            surface ? surface : "", "count",
+                                            1));
+    }
+    sqlite3_finalize(st);
+    return docs;
+}
+
+json_t *q_entity(sqlite3 *db, const char *key, const char *type)
+{
+    sqlite3_stmt *st;
+    json_t *arr;
+    char *norm = tok_normalize(key, strlen(key), 0);
+    if (!norm)
+        return NULL;
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT e.rowid, e.type, e.key, e.name, e.docs, e.mentions,"
+            " (SELECT json_group_array(surface) FROM aliases a"
+            "  WHERE a.entity = e.rowid)"
+            " FROM entities e WHERE (e.key = ?1"
+            "  OR (?2 <> '' AND e.norm_key = ?2))"
+            " AND (?3 IS NULL OR e.type = ?3)"
+            " ORDER BY e.key = ?1 DESC, e.docs DESC, e.type, e.key",
+            -1, &st, NULL) != SQLITE_OK) {
+        free(norm);
+        return NULL;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
+    if (type)
+        sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+    arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *docs = entity_documents(db, sqlite3_column_int64(st, 0));
+        json_t *e = json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "type",
+                              j_text(st, 1), "key", j_text(st, 2), "name",
+                              j_text(st, 3), "docs",
+                              (json_int_t)sqlite3_column_int64(st, 4),
+                              "mentions",
+                              (json_int_t)sqlite3_column_int64(st, 5),
+                              "aliases", j_json(st, 6), "documents",
+                              docs ? docs : json_array());
+        if (e)
+            json_array_append_new(arr, e);
+    }
+    sqlite3_finalize(st);
+    free(norm);
+    return arr;
+}
+
+/* --- export ---------------------------------------------------------------- */
+
+int q_export(sqlite3 *db, int64_t since_ms,
+             int (*fn)(void *arg, json_t *doc), void *arg)
+{
+    sqlite3_stmt *st;
+    int rc, n = 0, stop = 0;
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return -EIO;
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT rowid FROM documents WHERE ?1 IS NULL OR"
+                            " received_ms >= ?1 ORDER BY received_ms, rowid",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -EIO;
+    }
+    if (since_ms != Q_NO_TIME)
+        sqlite3_bind_int64(st, 1, since_ms);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *doc = q_document(db, sqlite3_column_int64(st, 0), 1);
+        if (!doc) {
+            stop = -EIO;
+            break;
+        }
+        stop = fn(arg, doc);
+        json_decref(doc);
+        if (stop)
+            break;
+        n++;
+    }
+    if (!stop && rc != SQLITE_DONE)
+        stop = -EIO;
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (stop)
+        return stop < 0 ? stop : -ECANCELED;
+    return n;
+}
