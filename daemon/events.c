@@ -432,6 +432,23 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     buf->len = sizeof slab;
 }
 
+/* Makes room for len bytes in the client's request buffer. */
+static int in_reserve(struct client *c, size_t len)
+{
+    size_t cap = c->in_cap ? c->in_cap : 1024;
+    char *nb;
+    if (len <= c->in_cap)
+        return 0;
+    while (cap < len)
+        cap *= 2;
+    nb = realloc(c->in, cap);
+    if (!nb)
+        return -1;
+    c->in = nb;
+    c->in_cap = cap;
+    return 0;
+}
+
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct client *c = s->data;
@@ -445,13 +462,12 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             continue;
         size_t part = (size_t)i - start;
         if (c->in_len) {
-            if (c->in_len + part <= c->ev->max_line) {
-                char *nb = realloc(c->in, c->in_len + part + 1);
-                if (nb) {
-                    c->in = nb;
-                    memcpy(c->in + c->in_len, buf->base + start, part);
-                    handle_line(c, c->in, c->in_len + part);
-                }
+            /* The line began in an earlier read. */
+            if (c->in_len + part <= c->ev->max_line && in_reserve(c, c->in_len + part) == 0) {
+                memcpy(c->in + c->in_len, buf->base + start, part);
+                size_t len = c->in_len + part;
+                c->in_len = 0;
+                handle_line(c, c->in, len);
             }
             c->in_len = 0;
         } else {
@@ -470,17 +486,9 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         client_close(c);
         return;
     }
-    if (c->in_len + rest > c->in_cap) {
-        size_t cap = c->in_cap ? c->in_cap : 1024;
-        while (cap < c->in_len + rest)
-            cap *= 2;
-        char *nb = realloc(c->in, cap);
-        if (!nb) {
-            client_close(c);
-            return;
-        }
-        c->in = nb;
-        c->in_cap = cap;
+    if (in_reserve(c, c->in_len + rest) < 0) {
+        client_close(c);
+        return;
     }
     memcpy(c->in + c->in_len, buf->base + start, rest);
     c->in_len += rest;
