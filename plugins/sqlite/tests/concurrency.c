@@ -1,0 +1,278 @@
+/* Group commit and readers: several threads in process() at once are
+ * committed together; a reader on its own connection keeps querying while
+ * 1,000 documents are written and never blocks or sees a partial
+ * document. */
+#include "helpers.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include "query.h"
+#include "schema.h"
+
+static void *inst;
+
+struct writer_arg {
+    int first, count;
+    pthread_barrier_t *barrier;
+    int ok;
+};
+
+static inboxd_doc *numbered_doc(int i)
+{
+    char text[512];
+    inboxd_doc *d;
+    snprintf(text, sizeof text,
+             "تقرير رقم %d عن المنظمات والمؤتمرات. Έκθεση %d της Επιτροπής. "
+             "report number %d alpha%d",
+             i, i, i, i);
+    d = make_doc("n.txt", text, i % 2 ? "ar" : "el", NULL, 1000 + i);
+    add_entity(d, "MISC", "alpha", NULL, i % 3 ? "misc:alpha" : "misc:beta",
+               NULL);
+    return d;
+}
+
+static void *writer(void *p)
+{
+    struct writer_arg *a = p;
+    const inboxd_host *h = doc_host();
+    if (a->barrier)
+        pthread_barrier_wait(a->barrier);
+    for (int i = a->first; i < a->first + a->count; i++) {
+        inboxd_doc *d = numbered_doc(i);
+        if (sqlidx_desc.process(inst, d) == INBOXD_OK &&
+            sqlidx_desc.contains(inst, h->doc_id(d)) == 1)
+            a->ok++; /* visible to other connections once process returns */
+        doc_free(d);
+    }
+    return NULL;
+}
+
+struct reader_arg {
+    const char *path;
+    volatile int stop;
+    long queries, errors, regressions, partial;
+    long long last;
+    char err[512];
+};
+
+static long long one_int(sqlite3 *db, const char *sql, int *rc)
+{
+    sqlite3_stmt *st;
+    long long v = -1;
+    *rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (*rc != SQLITE_OK)
+        return -1;
+    *rc = sqlite3_step(st);
+    if (*rc == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+        *rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void *reader(void *p)
+{
+    struct reader_arg *a = p;
+    sqlite3 *db;
+    if (schema_open_reader(a->path, &db, a->err, sizeof a->err) < 0) {
+        a->errors++;
+        return NULL;
+    }
+    while (!a->stop) {
+        int rc;
+        long long docs, texts, hits;
+        char err[256];
+        struct q_search q = {.query = "المنظمات Επιτροπή",
+                             .since_ms = Q_NO_TIME, .limit = 10};
+        /* one snapshot: a document is there with all its rows or not */
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        docs = one_int(db, "SELECT count(*) FROM documents", &rc);
+        if (rc == SQLITE_OK)
+            texts = one_int(db, "SELECT count(*) FROM doc_text", &rc);
+        if (rc == SQLITE_OK)
+            hits = one_int(db, "SELECT count(*) FROM mentions", &rc);
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            a->errors++;
+            snprintf(a->err, sizeof a->err, "%s", sqlite3_errmsg(db));
+            continue;
+        }
+        if (docs != texts || docs != hits)
+            a->partial++;
+        if (docs < a->last)
+            a->regressions++;
+        a->last = docs;
+        if (q_search(db, &q, NULL, NULL, err, sizeof err) < 0) {
+            a->errors++;
+            snprintf(a->err, sizeof a->err, "%s", err);
+        }
+        a->queries++;
+    }
+    sqlite3_close(db);
+    return NULL;
+}
+
+START_TEST(reader_while_1000_documents_are_written)
+{
+    char *dir = make_state_dir();
+    char *path = db_path(dir);
+    pthread_t w[4], r;
+    struct writer_arg wa[4];
+    struct reader_arg ra = {.path = path};
+    struct sqlidx_info info;
+    sqlite3 *db;
+    char err[512];
+    int total = 0, rc;
+    inst = open_index("{\"linger_ms\": 2}");
+    ck_assert_int_eq(pthread_create(&r, NULL, reader, &ra), 0);
+    for (int i = 0; i < 4; i++) {
+        wa[i] = (struct writer_arg){.first = i * 250, .count = 250};
+        ck_assert_int_eq(pthread_create(&w[i], NULL, writer, &wa[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(w[i], NULL);
+        total += wa[i].ok;
+    }
+    ra.stop = 1;
+    pthread_join(r, NULL);
+    ck_assert_int_eq(total, 1000);
+    ck_assert_msg(ra.errors == 0, "reader errors: %ld (%s)", ra.errors,
+                  ra.err);
+    ck_assert_int_eq(ra.regressions, 0);
+    ck_assert_int_eq(ra.partial, 0);
+    ck_assert_int_gt(ra.queries, 5);
+    sqlidx_get_info(inst, &info);
+    ck_assert_int_eq(info.batch.jobs, 1000);
+    /* four writers share transactions */
+    ck_assert_int_lt(info.batch.commits, 1000);
+    ck_assert_int_gt(info.batch.max_jobs, 1);
+    sqlidx_desc.destroy(inst);
+
+    ck_assert_int_eq(schema_open_reader(path, &db, err, sizeof err), 0);
+    ck_assert_int_eq(one_int(db, "SELECT count(*) FROM documents", &rc), 1000);
+    ck_assert_int_eq(one_int(db, "SELECT docs FROM entities WHERE key = "
+                                 "'misc:alpha'", &rc), 666);
+    {
+        struct q_search q = {.query = "alpha999", .since_ms = Q_NO_TIME,
+                             .limit = 10};
+        ck_assert_int_eq(q_search(db, &q, NULL, NULL, err, sizeof err), 1);
+        q.query = "منظمة";
+        q.limit = 2000;
+        ck_assert_int_eq(q_search(db, &q, NULL, NULL, err, sizeof err), 1000);
+    }
+    sqlite3_close(db);
+    free(path);
+    remove_dir(dir);
+}
+END_TEST
+
+/* Eight threads arrive together: one transaction. */
+START_TEST(group_commit_one_transaction)
+{
+    char *dir = make_state_dir();
+    pthread_t w[8];
+    struct writer_arg wa[8];
+    pthread_barrier_t barrier;
+    struct sqlidx_info info;
+    inst = open_index("{\"linger_ms\": 400}");
+    pthread_barrier_init(&barrier, NULL, 8);
+    for (int i = 0; i < 8; i++) {
+        wa[i] = (struct writer_arg){.first = i, .count = 1,
+                                    .barrier = &barrier};
+        ck_assert_int_eq(pthread_create(&w[i], NULL, writer, &wa[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(w[i], NULL);
+        ck_assert_int_eq(wa[i].ok, 1);
+    }
+    sqlidx_get_info(inst, &info);
+    ck_assert_int_eq(info.batch.jobs, 8);
+    ck_assert_int_eq(info.batch.commits, 1);
+    ck_assert_int_eq(info.batch.max_jobs, 8);
+    pthread_barrier_destroy(&barrier);
+    sqlidx_desc.destroy(inst);
+    remove_dir(dir);
+}
+END_TEST
+
+/* A full batch commits at once, without waiting for the linger. */
+START_TEST(group_commit_batch_max)
+{
+    char *dir = make_state_dir();
+    pthread_t w[8];
+    struct writer_arg wa[8];
+    pthread_barrier_t barrier;
+    struct sqlidx_info info;
+    struct timespec t0, t1;
+    double secs;
+    inst = open_index("{\"linger_ms\": 1000, \"batch_max\": 4}");
+    pthread_barrier_init(&barrier, NULL, 8);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 8; i++) {
+        wa[i] = (struct writer_arg){.first = i, .count = 1,
+                                    .barrier = &barrier};
+        ck_assert_int_eq(pthread_create(&w[i], NULL, writer, &wa[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(w[i], NULL);
+        ck_assert_int_eq(wa[i].ok, 1);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    sqlidx_get_info(inst, &info);
+    ck_assert_int_eq(info.batch.jobs, 8);
+    ck_assert_int_eq(info.batch.commits, 2);
+    ck_assert_int_eq(info.batch.max_jobs, 4);
+    ck_assert_msg(secs < 0.9, "full batches waited for the linger: %.3fs",
+                  secs);
+    pthread_barrier_destroy(&barrier);
+    sqlidx_desc.destroy(inst);
+    remove_dir(dir);
+}
+END_TEST
+
+/* One document alone waits the linger, no more. */
+START_TEST(single_document_latency)
+{
+    char *dir = make_state_dir();
+    struct writer_arg a = {.first = 1, .count = 1};
+    struct timespec t0, t1;
+    double ms;
+    inst = open_index("{\"linger_ms\": 5}");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    writer(&a);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+         (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    ck_assert_int_eq(a.ok, 1);
+    ck_assert_msg(ms >= 4.0 && ms < 500.0, "took %.1f ms", ms);
+    sqlidx_desc.destroy(inst);
+    remove_dir(dir);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("sqlite_concurrency");
+    TCase *tc = tcase_create("concurrency");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, reader_while_1000_documents_are_written);
+    tcase_add_test(tc, group_commit_one_transaction);
+    tcase_add_test(tc, group_commit_batch_max);
+    tcase_add_test(tc, single_document_latency);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
