@@ -1,6 +1,7 @@
 #include "events.h"
 
 #include "evlog.h"
+#include "request.h"
 #include "log.h"
 #include "util.h"
 
@@ -31,8 +32,7 @@ struct client {
     uv_pipe_t pipe;
     struct events *ev;
     struct client *next, *prev;
-    char *in;              /* request bytes not yet ending in a newline */
-    size_t in_len, in_cap;
+    struct linebuf in;     /* request bytes not yet ending in a newline */
     char **patterns;       /* owned; NULL = every event */
     size_t n_patterns;
     int closing;
@@ -77,7 +77,7 @@ static void client_free_cb(uv_handle_t *h)
     for (size_t i = 0; i < c->n_patterns; i++)
         free(c->patterns[i]);
     free(c->patterns);
-    free(c->in);
+    linebuf_clear(&c->in);
     if (c->replay_fd >= 0)
         close(c->replay_fd);
     free(c);
@@ -303,124 +303,80 @@ static void client_pump(struct client *c)
     }
 }
 
-static int set_patterns(struct client *c, json_t *arr)
-{
-    size_t i, n;
-    json_t *v;
-    char **p;
-    if (!arr) {
-        n = 0;
-        p = NULL;
-    } else {
-        if (!json_is_array(arr))
-            return -1;
-        n = json_array_size(arr);
-        if (n > 256)
-            return -1;
-        json_array_foreach(arr, i, v) if (!json_is_string(v)) return -1;
-        p = calloc(n ? n : 1, sizeof *p);
-        if (!p)
-            return -1;
-        json_array_foreach(arr, i, v) p[i] = strdup(json_string_value(v));
-    }
-    for (i = 0; i < c->n_patterns; i++)
-        free(c->patterns[i]);
-    free(c->patterns);
-    c->patterns = arr ? p : NULL;
-    c->n_patterns = arr ? n : 0;
-    return 0;
-}
-
-static void do_subscribe(struct client *c, json_t *req)
+static void do_subscribe(struct client *c, struct request *rq)
 {
     struct events *ev = c->ev;
-    json_t *since = json_object_get(req, "since");
     json_t *reply;
-    if (since && !json_is_null(since) &&
-        (!json_is_integer(since) || json_integer_value(since) < 0)) {
-        client_error(c, "subscribe: \"since\" must be a non-negative integer seq");
+    if (rq->has_since && !ev->log) {
+        client_error(c, "subscribe: \"since\" needs the event log (event_retention is 0)");
         return;
     }
-    if (set_patterns(c, json_object_get(req, "events")) < 0) {
-        client_error(c, "subscribe: \"events\" must be an array of glob strings");
-        return;
-    }
+    for (size_t i = 0; i < c->n_patterns; i++)
+        free(c->patterns[i]);
+    free(c->patterns);
+    /* The request's globs move to the client. */
+    c->patterns = rq->has_events ? rq->events : NULL;
+    c->n_patterns = rq->has_events ? rq->n_events : 0;
+    rq->events = NULL;
+    rq->n_events = 0;
     reply = json_pack("{s:s, s:b, s:I}", "reply", "subscribe", "ok", 1, "seq",
                       (json_int_t)ev->seq);
-    if (since && !json_is_null(since)) {
-        json_int_t s = json_integer_value(since);
-        if (!json_is_integer(since) || s < 0) {
-            json_decref(reply);
-            client_error(c, "subscribe: \"since\" must be a non-negative integer seq");
-            return;
+    if (rq->has_since && rq->since < ev->seq) {
+        uint64_t s = rq->since, first = ev->log->first_seq;
+        if (first && s + 1 < first) {
+            char msg[256];
+            snprintf(msg, sizeof msg,
+                     "events %llu to %llu are older than the retention (%u events) and "
+                     "are gone; replaying from %llu",
+                     (unsigned long long)s + 1, (unsigned long long)first - 1,
+                     ev->log->retention, (unsigned long long)first);
+            json_object_set_new(reply, "warning", json_string(msg));
+            json_object_set_new(reply, "lost_from", json_integer((json_int_t)s + 1));
+            json_object_set_new(reply, "lost_to", json_integer((json_int_t)first - 1));
         }
-        if (!ev->log) {
-            json_decref(reply);
-            client_error(c, "subscribe: \"since\" needs the event log (event_retention is 0)");
-            return;
-        }
-        if ((uint64_t)s < ev->seq) {
-            uint64_t first = ev->log->first_seq;
-            if (first && (uint64_t)s + 1 < first) {
-                char msg[256];
-                snprintf(msg, sizeof msg,
-                         "events %lld to %llu are older than the retention (%u "
-                         "events) and are gone; replaying from %llu",
-                         (long long)s + 1, (unsigned long long)first - 1,
-                         ev->log->retention, (unsigned long long)first);
-                json_object_set_new(reply, "warning", json_string(msg));
-                json_object_set_new(reply, "lost_from", json_integer(s + 1));
-                json_object_set_new(reply, "lost_to", json_integer((json_int_t)first - 1));
-            }
-            c->last_sent = (uint64_t)s;
-            c->replaying = 1;
-            c->replay_fd = -1;
-            c->replay_gen = (uint64_t)-1;
-            client_reply(c, reply);
-            client_pump(c);
-            return;
-        }
+        c->last_sent = s;
+        c->replaying = 1;
+        c->replay_fd = -1;
+        c->replay_gen = (uint64_t)-1;
+        client_reply(c, reply);
+        client_pump(c);
+        return;
     }
     client_reply(c, reply);
 }
 
-static void handle_line(struct client *c, char *line, size_t len)
+/* linebuf callback: one request line. */
+static int handle_line(void *ctx, char *line, size_t len)
 {
-    json_error_t jerr;
-    json_t *req, *reply;
-    const char *op;
-    while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
-        len--;
-    if (len == 0)
-        return;
-    req = json_loadb(line, len, 0, &jerr);
-    if (!req || !json_is_object(req)) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "malformed request: %s",
-                 req ? "not a JSON object" : jerr.text);
-        json_decref(req);
-        client_error(c, msg);
-        return;
+    struct client *c = ctx;
+    struct request rq;
+    char err[300];
+    json_t *reply;
+    size_t k = len;
+    while (k && (line[k - 1] == '\r' || line[k - 1] == ' '))
+        k--;
+    if (k == 0)
+        return 0;
+    if (request_parse(line, len, &rq, err, sizeof err) < 0) {
+        client_error(c, err);
+        return c->closing;
     }
-    op = json_string_value(json_object_get(req, "op"));
-    if (!op) {
-        client_error(c, "request has no \"op\" string");
-    } else if (strcmp(op, "subscribe") == 0) {
-        do_subscribe(c, req);
-    } else if (strcmp(op, "ping") == 0) {
+    if (rq.op == REQ_SUBSCRIBE) {
+        do_subscribe(c, &rq);
+    } else if (rq.op == REQ_PING) {
         client_reply(c, json_pack("{s:s, s:I}", "reply", "ping", "seq",
                                   (json_int_t)c->ev->seq));
     } else if (c->ev->on_request &&
-               (reply = c->ev->on_request(c->ev->ctx, req, op, c->privileged))) {
+               (reply = c->ev->on_request(c->ev->ctx, rq.json, rq.opname, c->privileged))) {
         if (!json_object_get(reply, "reply"))
-            json_object_set_new(reply, "reply", json_string(op));
+            json_object_set_new(reply, "reply", json_string(rq.opname));
         client_reply(c, reply);
     } else {
-        char msg[200];
-        snprintf(msg, sizeof msg, "unknown op \"%.64s\"", op);
-        client_error(c, msg);
+        snprintf(err, sizeof err, "unknown op \"%.64s\"", rq.opname);
+        client_error(c, err);
     }
-    json_decref(req);
+    request_clear(&rq);
+    return c->closing;
 }
 
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
@@ -432,66 +388,26 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     buf->len = sizeof slab;
 }
 
-/* Makes room for len bytes in the client's request buffer. */
-static int in_reserve(struct client *c, size_t len)
-{
-    size_t cap = c->in_cap ? c->in_cap : 1024;
-    char *nb;
-    if (len <= c->in_cap)
-        return 0;
-    while (cap < len)
-        cap *= 2;
-    nb = realloc(c->in, cap);
-    if (!nb)
-        return -1;
-    c->in = nb;
-    c->in_cap = cap;
-    return 0;
-}
-
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct client *c = s->data;
-    size_t start = 0;
+    int r;
     if (n < 0) {
         client_close(c);
         return;
     }
-    for (ssize_t i = 0; i < n && !c->closing; i++) {
-        if (buf->base[i] != '\n')
-            continue;
-        size_t part = (size_t)i - start;
-        if (c->in_len) {
-            /* The line began in an earlier read. */
-            if (c->in_len + part <= c->ev->max_line && in_reserve(c, c->in_len + part) == 0) {
-                memcpy(c->in + c->in_len, buf->base + start, part);
-                size_t len = c->in_len + part;
-                c->in_len = 0;
-                handle_line(c, c->in, len);
-            }
-            c->in_len = 0;
-        } else {
-            handle_line(c, buf->base + start, part);
-        }
-        start = (size_t)i + 1;
-    }
-    if (c->closing || start >= (size_t)n)
+    if (c->closing || c->overflowed)
         return;
-    size_t rest = (size_t)n - start;
-    if (c->in_len + rest > c->ev->max_line) {
+    r = linebuf_feed(&c->in, buf->base, (size_t)n, c->ev->max_line, handle_line, c);
+    if (r == -E2BIG) {
         char msg[128];
         snprintf(msg, sizeof msg, "request line longer than %zu bytes; disconnected",
                  c->ev->max_line);
         client_error(c, msg);
         client_close(c);
-        return;
-    }
-    if (in_reserve(c, c->in_len + rest) < 0) {
+    } else if (r < 0) {
         client_close(c);
-        return;
     }
-    memcpy(c->in + c->in_len, buf->base + start, rest);
-    c->in_len += rest;
 }
 
 static int id_allowed(uint32_t id, const uint32_t *list, size_t n)
