@@ -1,10 +1,5 @@
 /* inboxctl: the command-line client of inboxd.  See inboxctl(1). */
-#if __has_include("ctl_index.h")
 #include "ctl_index.h"
-#define HAVE_CTL_INDEX 1
-#else
-struct ctl_db_opts { const char *db_path, *state_dir, *config_path; };
-#endif
 #include "ctl_socket.h"
 
 #include <getopt.h>
@@ -88,7 +83,6 @@ int main(int argc, char **argv)
         free(sock);
         return rc;
     }
-#ifdef HAVE_CTL_INDEX
     if (strcmp(cmd, "search") == 0)
         return ctl_search(&db, cargc, cargv);
     if (strcmp(cmd, "show") == 0)
@@ -99,7 +93,6 @@ int main(int argc, char **argv)
         return ctl_entity(&db, cargc, cargv);
     if (strcmp(cmd, "export") == 0)
         return ctl_export(&db, cargc, cargv);
-#endif
     fprintf(stderr, "inboxctl: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return 2;
