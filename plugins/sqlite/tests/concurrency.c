@@ -83,7 +83,7 @@ static void *reader(void *p)
     }
     while (!a->stop) {
         int rc;
-        long long docs, texts, hits;
+        long long docs, texts = -1, hits = -1;
         char err[256];
         struct q_search q = {.query = "المنظمات Επιτροπή",
                              .since_ms = Q_NO_TIME, .limit = 10};
