@@ -383,11 +383,11 @@ static void claim_work(uv_work_t *w)
             return;
         }
     } else {
-        r = spool_read_archive(&d->spool, j->ticket /* the id */, (uint64_t)-1 >> 1,
+        r = spool_read_archive(&d->spool, j->name /* the id */, (uint64_t)-1 >> 1,
                                &raw, &len);
         if (r < 0) {
             j->outcome = OUT_GONE;
-            if (asprintf(&j->error, "no archived original for %s: %s", j->ticket,
+            if (asprintf(&j->error, "no archived original for %s: %s", j->name,
                          strerror(-r)) < 0)
                 j->error = NULL;
             return;
