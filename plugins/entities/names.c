@@ -1,0 +1,746 @@
+/*
+ * PERSON, ORG and LOC: gazetteer names, then rules.
+ *   - a title or role (titles) introduces a person name, possibly after a
+ *     complement (an organisation, a place, adjectives with al-, "of the"):
+ *     السكرتير الإقليمي للحزب هوانج ترونج دونج, Chairman of X Vo Trong Hai;
+ *   - an organisation head word (org_heads) and what qualifies it: Arabic
+ *     al- words after it (لجنة التعبئة الجماهيرية); in cased scripts the
+ *     capitalized run around it (Κεντρική Επιτροπή Μαζικής Κινητοποίησης,
+ *     Ministry of Foreign Affairs);
+ *   - a place cue (loc_cues: province, مقاطعة, tỉnh) before a name, or a
+ *     tail (loc_tails: Province) after one;
+ *   - a known given name, or a Vietnamese family name followed by name
+ *     syllables, starts a person name without a title.
+ * Arabic has no capitals: a name is a run of words that are not function
+ * words, cue words or al- words (bounded), Vietnamese syllables are known.
+ */
+#include "ent_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RULE_KINDS ((1u << PK_TITLE) | (1u << PK_ORGHEAD) | (1u << PK_LOCCUE) | (1u << PK_GROUP))
+#define GAZ_KIND (1u << PK_GAZ)
+
+static int is_word(const ent_ctx *c, size_t i)
+{
+    return i < c->ntok && c->tok[i].kind == TK_WORD && c->tok[i].ncand &&
+           !(c->tok[i].flags & (TF_TAKEN | TF_LONG));
+}
+
+static int cased(const ent_ctx *c, size_t i)
+{
+    int s = c->tok[i].script;
+    return s == SC_LATN || s == SC_GREK || s == SC_CYRL;
+}
+
+static int is_en(const ent_ctx *c, size_t i)
+{
+    return !strncmp(c->langs[c->tok[i].lang], "en", 2);
+}
+
+static size_t nletters(const ent_ctx *c, size_t i)
+{
+    size_t k = c->tok[i].s, n = 0;
+    while (k < c->tok[i].e) {
+        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
+        if (cp >= 0x10000 || c->d->norm->map[cp])
+            n++;
+    }
+    return n;
+}
+
+/* The surface ends with yeh (a nisba: al-Masri, al-Qadhafi). */
+static int ends_yeh(const ent_ctx *c, size_t i)
+{
+    size_t k = c->tok[i].s;
+    uint32_t last = 0;
+    while (k < c->tok[i].e) {
+        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
+        if (cp < 0x10000 && c->d->norm->map[cp])
+            last = cp;
+    }
+    return last == 0x064A;
+}
+
+static size_t gaz_at(const ent_ctx *c, size_t i, const ent_payload **gp, size_t *off)
+{
+    int32_t p;
+    size_t n = match_at(c, i, GAZ_KIND, &p, off);
+    if (!n)
+        return 0;
+    *gp = pay_find(c->d, p, PK_GAZ);
+    /* a cased script wants a capital (or an acronym) */
+    if (cased(c, i) && !(c->tok[i].flags & TF_CAP))
+        return 0;
+    return n;
+}
+
+static size_t rule_at2(const ent_ctx *c, size_t i, const ent_payload **rp, size_t *off,
+                       int32_t *plist)
+{
+    int32_t p;
+    size_t n = match_at(c, i, RULE_KINDS, &p, off);
+    *plist = p;
+    static const int order[] = {PK_TITLE, PK_ORGHEAD, PK_LOCCUE, PK_GROUP};
+    int k;
+    if (!n)
+        return 0;
+    for (k = 0; k < 4; k++)
+        if ((*rp = pay_find(c->d, p, order[k])))
+            return n;
+    return 0;
+}
+
+static size_t rule_at(const ent_ctx *c, size_t i, const ent_payload **rp, size_t *off)
+{
+    int32_t pl;
+    return rule_at2(c, i, rp, off, &pl);
+}
+
+/* ---- name runs --------------------------------------------------------- */
+
+/* An Arabic word with a clitic prefix (bi-, li-, ka-) that ends with a
+ * possessive pronoun (-ha, -hum, -huma, -kum, -na; not -hu, which ends many
+ * transcribed names). */
+static int ends_pronoun(const ent_ctx *c, size_t i)
+{
+    const ent_tok *t = &c->tok[i];
+    size_t n = t->e - t->s;
+    const char *w = c->text + t->s;
+    int r, prep = 0;
+    for (r = 1; r < t->ncand; r++)
+        if (t->cand[r].prefix && t->cand[r].off > t->s) {
+            uint32_t cp;
+            size_t k = t->s;
+            cp = ent_next_cp(c->text, t->e, &k);
+            if (cp == 0x0628 || cp == 0x0644 || cp == 0x0643)
+                prep = 1;
+        }
+    if (!prep || n < 8)
+        return 0;
+    return (n >= 4 && !memcmp(w + n - 4, "\xD9\x87\xD9\x85", 4)) || /* -hum */
+           (n >= 4 && !memcmp(w + n - 4, "\xD9\x86\xD8\xA7", 4)) || /* -na */
+           (n >= 4 && !memcmp(w + n - 4, "\xD9\x83\xD9\x85", 4)) || /* -kum */
+           (n >= 4 && !memcmp(w + n - 4, "\xD9\x87\xD8\xA7", 4));  /* -ha */
+}
+
+/* The surface has an alef with hamza: a function word (أنه), not the
+ * transcription of a Vietnamese syllable (آنه), even though both
+ * normalize alike. */
+static int hamza_alef(const ent_ctx *c, size_t i)
+{
+    size_t k = c->tok[i].s;
+    while (k < c->tok[i].e) {
+        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
+        if (cp == 0x0623 || cp == 0x0625)
+            return 1;
+    }
+    return 0;
+}
+
+static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
+{
+    const ent_tok *t;
+    uint32_t f0, f;
+    int r;
+    if (!is_word(c, i))
+        return 0;
+    t = &c->tok[i];
+    if (t->script != SC_ARAB || (pos > 0 && (t->flags & TF_NL)))
+        return 0;
+    f0 = tok_flags0(c, i);
+    f = tok_flags(c, i);
+    if (pos > 0 && match_at(c, i, GAZ_KIND | (1u << PK_TITLE) | (1u << PK_ORGHEAD), &(int32_t){0},
+                            &(size_t){0}) > 1)
+        return 0;
+    if (strong && (f0 & VF_SYLLABLE) && !(f0 & VF_CUE) &&
+        !((f0 & VF_STOP) && hamza_alef(c, i)))
+        return 1;
+    if (f0 & (VF_STOP | VF_NOTNAME | VF_CUE | VF_ORGSTOP | VF_AND | VF_TO | VF_NUMSTOP |
+              VF_NUMPREP | VF_HONORIFIC))
+        return 0;
+    if ((f0 & VF_GAZ) && pos > 0)
+        return 0;
+    if (t->flags & TF_AL)
+        return 0;
+    for (r = 1; r < t->ncand; r++)
+        if ((t->cand[r].fl & (VF_STOP | VF_CUE | VF_NOTNAME | VF_TITLE)) &&
+            !(f & (VF_GIVEN | VF_SYLLABLE)))
+            return 0;
+    if (nletters(c, i) < 2)
+        return 0;
+    /* a preposition before and a pronoun after: bi-naziri-hi */
+    if (!(f & (VF_SYLLABLE | VF_GIVEN)) && t->ncand > 1 && ends_pronoun(c, i))
+        return 0;
+    return 1;
+}
+
+static size_t run_ar(const ent_ctx *c, size_t i, size_t max, int strong, int al_first)
+{
+    size_t j = i;
+    while (j < c->ntok && j - i < max) {
+        if (ar_name_ok(c, j, (int)(j - i), strong)) {
+            j++;
+            continue;
+        }
+        if (is_word(c, j) && c->tok[j].script == SC_ARAB && (c->tok[j].flags & TF_PLAINAL) &&
+            !(c->tok[j].flags & TF_NL) &&
+            !(tok_flags0(c, j) & (VF_STOP | VF_NOTNAME | VF_ORGSTOP | VF_CUE))) {
+            if (j > i && (tok_flags(c, j - 1) & VF_PARTICLE)) {
+                j++;
+                continue;
+            }
+            if (j > i && ends_yeh(c, j) && !(tok_flags(c, j - 1) & VF_PARTICLE)) {
+                j++;
+                break;
+            }
+            if (j == i && al_first) {
+                j++;
+                break;
+            }
+        }
+        break;
+    }
+    /* a name does not end on a particle (bin, abu) */
+    while (j > i && (tok_flags0(c, j - 1) & VF_PARTICLE))
+        j--;
+    return j;
+}
+
+static int cs_name_ok(const ent_ctx *c, size_t i, int pos)
+{
+    const ent_tok *t;
+    uint32_t f0;
+    if (!is_word(c, i) || !cased(c, i))
+        return 0;
+    t = &c->tok[i];
+    if (!(t->flags & TF_CAP) || (pos > 0 && (t->flags & TF_NL)))
+        return 0;
+    f0 = tok_flags0(c, i);
+    /* a capital inside a sentence makes a name even of a word that is a
+     * function word once its diacritics are gone (Đỗ / do) */
+    if ((f0 & (VF_STOP | VF_NOTNAME)) && (t->flags & TF_SENT))
+        return 0;
+    if (f0 & (VF_CUE | VF_ORGSTOP | VF_HONORIFIC))
+        return 0;
+    if ((f0 & (VF_STOP | VF_NOTNAME)) && !(f0 & (VF_SYLLABLE | VF_GIVEN)) && nletters(c, i) <= 3)
+        return 0;
+    if ((t->flags & TF_ALLCAPS) && nletters(c, i) > 1)
+        return 0;
+    if (pos > 0 && match_at(c, i, GAZ_KIND | (1u << PK_ORGHEAD), &(int32_t){0}, &(size_t){0}) > 1)
+        return 0;
+    return 1;
+}
+
+static size_t run_cs(const ent_ctx *c, size_t i, size_t max)
+{
+    size_t j = i;
+    while (j < c->ntok && j - i < max) {
+        if (cs_name_ok(c, j, (int)(j - i))) {
+            j++;
+            continue;
+        }
+        if (j > i && is_word(c, j) && (tok_flags0(c, j) & VF_PARTICLE) &&
+            !(c->tok[j].flags & TF_NL) && cs_name_ok(c, j + 1, 1)) {
+            j++;
+            continue;
+        }
+        if (j > i && tok_is(c, j, '-') && tok_adjacent(c, j) && tok_adjacent(c, j + 1) &&
+            cs_name_ok(c, j + 1, 1)) {
+            j++;
+            continue;
+        }
+        break;
+    }
+    return j;
+}
+
+/* ---- emitting --------------------------------------------------------------- */
+
+static void attr_str(sbuf *a, const char *k, const char *v)
+{
+    if (!v)
+        return;
+    if (a->len)
+        sb_addc(a, ',');
+    sb_json_str(a, k, strlen(k));
+    sb_addc(a, ':');
+    sb_json_str(a, v, strlen(v));
+}
+
+static ent_cand_ent *emit(ent_ctx *c, int type, size_t ti, size_t off, size_t tj, double conf,
+                          char *key, sbuf *a)
+{
+    size_t end = c->tok[tj - 1].e;
+    char *value = strndup(c->text + off, end - off);
+    if (!key)
+        key = key_of_span(c, off, end);
+    return cand_add(c, type, off, end, (int)ti, (int)tj, conf, value, key,
+                    a && a->len ? sb_take(a) : NULL);
+}
+
+static void emit_gaz(ent_ctx *c, size_t i, size_t off, size_t n, const ent_payload *g,
+                     const char *role, const char *cue_kind)
+{
+    const ent_gaz *z = &c->d->gaz[g->ival];
+    sbuf a;
+    sb_init(&a);
+    attr_str(&a, "role", role);
+    attr_str(&a, "canonical", z->canonical);
+    if (z->attrs && strlen(z->attrs) > 2) {
+        if (a.len)
+            sb_addc(&a, ',');
+        sb_add(&a, z->attrs + 1, strlen(z->attrs) - 2);
+    }
+    if (cue_kind && !(z->attrs && strstr(z->attrs, "\"kind\"")))
+        attr_str(&a, "kind", cue_kind);
+    emit(c, z->type, i, off, i + n, n > 1 ? 0.95 : 0.9, strdup(z->key), &a);
+}
+
+static void emit_person(ent_ctx *c, size_t i, size_t off, size_t j, double conf,
+                        const char *role)
+{
+    sbuf a;
+    sb_init(&a);
+    attr_str(&a, "role", role);
+    emit(c, ENT_PERSON, i, off, j, conf, NULL, &a);
+}
+
+/* ---- organisations -------------------------------------------------------- */
+
+/* Arabic: head [al-word | gazetteer name]{1,6}.  Returns the end token. */
+static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_payload *h, int emit_it)
+{
+    size_t k = i + n, m = 0, gn, goff;
+    const ent_payload *g;
+    while (k < c->ntok && m < 6) {
+        if (c->tok[k].flags & (TF_NL | TF_TAKEN))
+            break;
+        if ((gn = gaz_at(c, k, &g, &goff)) && goff == c->tok[k].s && g->type != ENT_PERSON) {
+            k += gn;
+            m++;
+            continue;
+        }
+        if (is_word(c, k) && c->tok[k].script == SC_ARAB && (c->tok[k].flags & TF_PLAINAL) &&
+            !(tok_flags0(c, k) & (VF_ORGSTOP | VF_STOP | VF_NOTNAME | VF_TITLE))) {
+            k++;
+            m++;
+            continue;
+        }
+        break;
+    }
+    if (m == 0 && h->ival != 2)
+        return i;
+    if (emit_it) {
+        sbuf a;
+        sb_init(&a);
+        attr_str(&a, "kind", h->str);
+        emit(c, ENT_ORG, i, off, k, m ? 0.8 : 0.75, NULL, &a);
+    }
+    return k;
+}
+
+static int cap_or_gaz(const ent_ctx *c, size_t k, size_t *len)
+{
+    const ent_payload *g;
+    size_t off, n;
+    if ((n = gaz_at(c, k, &g, &off)) && g->type != ENT_PERSON) {
+        *len = n;
+        return 1;
+    }
+    if (is_word(c, k) && cased(c, k) && (c->tok[k].flags & TF_CAP) && !(c->tok[k].flags & TF_NL) &&
+        !(tok_flags0(c, k) & (VF_STOP | VF_TITLE | VF_HONORIFIC | VF_NOTNAME))) {
+        *len = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Cased: the tail after a head: [connector] capitalized words / names.  In
+ * English only after a connector (Ministry of X); elsewhere also directly
+ * (Επιτροπή Μαζικής Κινητοποίησης, Ban Dân vận Tỉnh ủy). */
+static size_t org_tail(const ent_ctx *c, size_t k, int direct)
+{
+    size_t m = 0, len;
+    while (k < c->ntok && m < 8) {
+        if (c->tok[k].flags & (TF_NL | TF_TAKEN))
+            break;
+        if (is_word(c, k) && (tok_flags0(c, k) & VF_CONNECT)) {
+            size_t q = k + 1;
+            while (q < c->ntok && q < k + 3 && is_word(c, q) && (tok_flags0(c, q) & VF_CONNECT) &&
+                   !(c->tok[q].flags & TF_CAP))
+                q++;
+            if (cap_or_gaz(c, q, &len)) {
+                k = q + len;
+                m++;
+                direct = 1;
+                continue;
+            }
+            break;
+        }
+        if (direct && cap_or_gaz(c, k, &len)) {
+            k += len;
+            m++;
+            continue;
+        }
+        if (direct && is_word(c, k) && !(c->tok[k].flags & TF_CAP)) {
+            /* a lowercase place cue inside: "tỉnh Hà Tĩnh" */
+            int32_t p;
+            size_t off, n = match_at(c, k, 1u << PK_LOCCUE, &p, &off);
+            if (n && cap_or_gaz(c, k + n, &len)) {
+                k += n + len;
+                m++;
+                continue;
+            }
+        }
+        break;
+    }
+    return k;
+}
+
+/* A cased organisation around position i: the capitalized run from i that
+ * holds a head word.  Returns the end token (i = none). */
+static size_t org_cased(ent_ctx *c, size_t i, int emit_it)
+{
+    size_t k = i, last_head = 0, head_len = 0, len, e;
+    const ent_payload *hp = NULL;
+    int found = 0, connected = 0;
+    if (!is_word(c, i) || !cased(c, i) || !(c->tok[i].flags & TF_CAP))
+        return i;
+    while (k < c->ntok && k - i < 10) {
+        int32_t p;
+        size_t off, n;
+        if (k > i && (c->tok[k].flags & (TF_NL | TF_TAKEN)))
+            break;
+        if (k > i && (tok_flags0(c, k) & VF_TITLE))
+            break;
+        n = match_at(c, k, 1u << PK_ORGHEAD, &p, &off);
+        /* the head belongs to the first noun phrase: not "Congress of the Party" */
+        if (n && !connected && ((c->tok[k].flags & TF_CAP) || k > i)) {
+            found = 1;
+            last_head = k;
+            head_len = n;
+            hp = pay_find(c->d, p, PK_ORGHEAD);
+            k += n;
+            continue;
+        }
+        if (cap_or_gaz(c, k, &len)) {
+            k += len;
+            continue;
+        }
+        /* lowercase syllables inside a capitalized name (vi) */
+        if (found)
+            break;
+        if (k > i && is_word(c, k) && (tok_flags0(c, k) & VF_CONNECT) && cap_or_gaz(c, k + 1, &len)) {
+            connected = 1;
+            k++;
+            continue;
+        }
+        break;
+    }
+    if (!found)
+        return i;
+    e = org_tail(c, last_head + head_len, !is_en(c, last_head));
+    if (e == last_head + head_len && last_head == i && hp->ival != 2)
+        return i; /* a bare "Committee" */
+    if (emit_it) {
+        sbuf a;
+        sb_init(&a);
+        attr_str(&a, "kind", hp->str);
+        emit(c, ENT_ORG, i, c->tok[i].s, e, 0.8, NULL, &a);
+    }
+    return e;
+}
+
+/* ---- places ----------------------------------------------------------------- */
+
+static size_t loc_after_cue(ent_ctx *c, size_t i, size_t n, const ent_payload *cue, int emit_it)
+{
+    size_t k = i + n, j, gn, goff;
+    const ent_payload *g;
+    int weak = cue->ival == 1;
+    if (k >= c->ntok || (c->tok[k].flags & TF_NL))
+        return i;
+    if ((gn = gaz_at(c, k, &g, &goff)) && g->type == ENT_LOC) {
+        if (emit_it)
+            emit_gaz(c, k, goff, gn, g, NULL, cue->str);
+        return k + gn;
+    }
+    if (c->tok[k].script == SC_ARAB) {
+        int al_first = !(c->tok[i].flags & TF_AL) && !weak;
+        size_t q, syl = 0;
+        j = run_ar(c, k, 3, 1, al_first);
+        if (j == k)
+            return i;
+        for (q = k; q < j; q++)
+            if (tok_flags0(c, q) & VF_SYLLABLE)
+                syl++;
+        if (weak && syl < (j - k + 1) / 2 + (j - k == 1))
+            return i;
+    } else if (cased(c, k)) {
+        j = run_cs(c, k, 4);
+        if (j == k)
+            return i;
+    } else {
+        return i;
+    }
+    if (emit_it) {
+        sbuf a;
+        sb_init(&a);
+        attr_str(&a, "kind", cue->str);
+        emit(c, ENT_LOC, k, c->tok[k].cand[0].off, j, weak ? 0.7 : 0.8, NULL, &a);
+    }
+    return j;
+}
+
+/* ---- persons ------------------------------------------------------------------ */
+
+static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload *t)
+{
+    size_t k = i + n, steps = 0, gn, rn, goff, roff, j;
+    const ent_payload *g, *r;
+    const char *role = t->str;
+    while (k < c->ntok && steps < 12) {
+        const ent_tok *tk = &c->tok[k];
+        if (tk->flags & (TF_NL | TF_TAKEN))
+            return;
+        steps++;
+        if (tok_is(c, k, '(')) {
+            size_t q = k + 1;
+            while (q < c->ntok && q < k + 16 && !tok_is(c, q, ')') && !(c->tok[q].flags & TF_NL))
+                q++;
+            if (!tok_is(c, q, ')'))
+                return;
+            k = q + 1;
+            continue;
+        }
+        if (tok_is(c, k, '-') || tok_is(c, k, 0x2013) || tok_is(c, k, 0x2014) || tok_is(c, k, ':')) {
+            k++;
+            continue;
+        }
+        if (tk->kind != TK_WORD)
+            return;
+        gn = gaz_at(c, k, &g, &goff);
+        rn = rule_at(c, k, &r, &roff);
+        if (gn && gn >= rn) {
+            if (g->type == ENT_PERSON) {
+                emit_gaz(c, k, goff, gn, g, role, NULL);
+                return;
+            }
+            if (cased(c, k)) {
+                size_t e = org_cased(c, k, 0);
+                if (e > k + gn) {
+                    k = org_cased(c, k, 1);
+                    continue;
+                }
+            }
+            emit_gaz(c, k, goff, gn, g, NULL, NULL);
+            k += gn;
+            continue;
+        }
+        if (rn) {
+            if (r->kind == PK_TITLE) {
+                k += rn;
+                continue;
+            }
+            if (r->kind == PK_ORGHEAD) {
+                size_t e = tk->script == SC_ARAB ? org_ar(c, k, roff, rn, r, 1) : org_cased(c, k, 1);
+                k = e > k ? e : k + rn;
+                continue;
+            }
+            if (r->kind == PK_LOCCUE) {
+                size_t e = loc_after_cue(c, k, rn, r, 1);
+                k = e > k ? e : k + rn;
+                continue;
+            }
+            return;
+        }
+        if (tk->script == SC_ARAB) {
+            if ((tk->flags & TF_AL) &&
+                !(tok_flags0(c, k) & (VF_NOTNAME | VF_STOP | VF_ORGSTOP))) {
+                k++;
+                continue;
+            }
+            j = run_ar(c, k, 4, 1, 0);
+            if (j > k)
+                emit_person(c, k, tk->cand[0].off, j, j - k > 1 ? 0.9 : 0.75, role);
+            return;
+        }
+        if (cased(c, k)) {
+            if (tk->flags & TF_CAP) {
+                size_t e = org_cased(c, k, 0);
+                if (e > k) {
+                    org_cased(c, k, 1);
+                    k = e;
+                    continue;
+                }
+                j = run_cs(c, k, 5);
+                if (j > k)
+                    emit_person(c, k, tk->s, j, j - k > 1 ? 0.9 : 0.75, role);
+                return;
+            }
+            if (tok_flags0(c, k) & VF_CONNECT) {
+                k++;
+                continue;
+            }
+        }
+        return;
+    }
+}
+
+/* A Vietnamese name without a title: a family name and known syllables. */
+static size_t vn_name(const ent_ctx *c, size_t i)
+{
+    size_t j, q, syl = 0;
+    if (!(tok_flags(c, i) & VF_SURNAME))
+        return i;
+    if (c->tok[i].script == SC_ARAB)
+        j = run_ar(c, i, 4, 1, 0);
+    else if (cased(c, i))
+        j = run_cs(c, i, 4);
+    else
+        return i;
+    if (j - i < 2)
+        return i;
+    for (q = i; q < j; q++)
+        if (tok_flags(c, q) & VF_SYLLABLE)
+            syl++;
+    if (syl + 1 < j - i || syl < 2)
+        return i;
+    return j;
+}
+
+static size_t given_name(const ent_ctx *c, size_t i, size_t *off)
+{
+    const ent_tok *t = &c->tok[i];
+    size_t j;
+    int r;
+    if (!is_word(c, i))
+        return i;
+    if (t->script == SC_ARAB) {
+        /* the reading that is a given name gives the surface start */
+        for (r = 0; r < t->ncand; r++)
+            if ((t->cand[r].fl & VF_GIVEN) && !(t->cand[r].fl & (VF_STOP | VF_CUE)))
+                break;
+        if (r == t->ncand)
+            return i;
+        *off = t->cand[r].off;
+        j = i + 1;
+        j = j + (run_ar(c, j, 3, 0, 0) - j);
+        return j - i >= 2 ? j : i;
+    }
+    if (cased(c, i) && (tok_flags0(c, i) & VF_GIVEN) && (t->flags & TF_CAP)) {
+        *off = t->s;
+        j = run_cs(c, i + 1, 4);
+        return j > i + 1 ? j : i;
+    }
+    return i;
+}
+
+/* ---- the pass --------------------------------------------------------------- */
+
+void names_run(ent_ctx *c)
+{
+    size_t i;
+    for (i = 0; i < c->ntok; i++) {
+        size_t gn, rn, goff = 0, roff = 0, e, off = 0;
+        const ent_payload *g = NULL, *r = NULL;
+        const ent_tok *t = &c->tok[i];
+        if (!is_word(c, i))
+            continue;
+        gn = gaz_at(c, i, &g, &goff);
+        rn = rule_at(c, i, &r, &roff);
+        if (gn && gn >= rn) {
+            if (cased(c, i) && g->type != ENT_PERSON) {
+                e = org_cased(c, i, 0);
+                if (e > i + gn) {
+                    org_cased(c, i, 1);
+                    i = e - 1;
+                    continue;
+                }
+            }
+            emit_gaz(c, i, goff, gn, g, NULL, NULL);
+            i += gn - 1;
+            continue;
+        }
+        if (rn) {
+            /* a phrase may be a title, a head and a cue at once (بلدية):
+             * the first rule that finds something wins */
+            const ent_payload *q;
+            int32_t plist;
+            rule_at2(c, i, &r, &roff, &plist);
+            if ((q = pay_find(c->d, plist, PK_TITLE)) &&
+                !(cased(c, i) && !(t->flags & TF_CAP) && q->str == NULL)) {
+                size_t before = c->nc;
+                person_after_title(c, i, rn, q);
+                if (c->nc > before)
+                    continue;
+            }
+            if ((q = pay_find(c->d, plist, PK_ORGHEAD))) {
+                if (t->script == SC_ARAB)
+                    e = org_ar(c, i, roff, rn, q, 1);
+                else
+                    e = org_cased(c, i, 1);
+                if (e > i) {
+                    i = e - 1;
+                    continue;
+                }
+            }
+            if ((q = pay_find(c->d, plist, PK_LOCCUE))) {
+                e = loc_after_cue(c, i, rn, q, 1);
+                if (e > i) {
+                    i = e - 1;
+                    continue;
+                }
+            }
+            if ((q = pay_find(c->d, plist, PK_GROUP))) {
+                sbuf a;
+                sb_init(&a);
+                attr_str(&a, "kind", q->str ? q->str : "group");
+                emit(c, ENT_ORG, i, roff, i + rn, 0.6, NULL, &a);
+                i += rn - 1;
+                continue;
+            }
+            continue;
+        }
+        if (cased(c, i) && (t->flags & TF_CAP)) {
+            size_t k, len;
+            e = org_cased(c, i, 1);
+            if (e > i) {
+                i = e - 1;
+                continue;
+            }
+            /* X Province */
+            k = i;
+            while (k < c->ntok && k - i < 4 && cs_name_ok(c, k, (int)(k - i)))
+                k++;
+            if (k > i) {
+                int32_t p;
+                size_t o2, n2 = match_at(c, k, 1u << PK_LOCTAIL, &p, &o2);
+                if (n2) {
+                    sbuf a;
+                    sb_init(&a);
+                    attr_str(&a, "kind", pay_find(c->d, p, PK_LOCTAIL)->str);
+                    emit(c, ENT_LOC, i, t->s, k, 0.8, NULL, &a);
+                    take(c, k, k + n2);
+                    i = k + n2 - 1;
+                    continue;
+                }
+            }
+            (void)len;
+        }
+        e = vn_name(c, i);
+        if (e > i) {
+            emit_person(c, i, t->ncand ? t->cand[0].off : t->s, e, 0.7, NULL);
+            i = e - 1;
+            continue;
+        }
+        e = given_name(c, i, &off);
+        if (e > i) {
+            emit_person(c, i, off, e, 0.7, NULL);
+            i = e - 1;
+            continue;
+        }
+    }
+}

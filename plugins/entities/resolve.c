@@ -1,0 +1,183 @@
+/*
+ * Resolution inside a document: a person named in full once
+ * (السكرتير الإقليمي للحزب هوانج ترونج دونج) is found again where the same
+ * words come back without a title (هوانج ترونج دونج), and, for names that
+ * begin with a known given name, where the family name comes back alone.
+ * Such mentions get the key of the full mention.  Spelling variants
+ * (هوانج / هوانغ) already share their match forms, hence their keys.
+ */
+#include "ent_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NAMES_MAX 4096
+
+static uint64_t tok_hash_at(const ent_ctx *c, size_t i, size_t off)
+{
+    const ent_tok *t = &c->tok[i];
+    int r;
+    for (r = 0; r < t->ncand; r++)
+        if (t->cand[r].off == off)
+            return t->cand[r].h;
+    return t->ncand ? t->cand[0].h : 0;
+}
+
+static int set_add(ent_ctx *c, uint64_t h)
+{
+    uint32_t k;
+    if (!c->name_first) {
+        c->name_mask = 4095;
+        c->name_first = calloc(c->name_mask + 1, sizeof *c->name_first);
+        if (!c->name_first)
+            return -ENOMEM;
+    }
+    k = (uint32_t)h & c->name_mask;
+    while (c->name_first[k] && c->name_first[k] != h)
+        k = (k + 1) & c->name_mask;
+    c->name_first[k] = h;
+    return 0;
+}
+
+static int set_has(const ent_ctx *c, uint64_t h)
+{
+    uint32_t k;
+    if (!c->name_first || !h)
+        return 0;
+    k = (uint32_t)h & c->name_mask;
+    while (c->name_first[k]) {
+        if (c->name_first[k] == h)
+            return 1;
+        k = (k + 1) & c->name_mask;
+    }
+    return 0;
+}
+
+static void register_names(ent_ctx *c)
+{
+    size_t i;
+    for (i = 0; i < c->nc && c->nnames < NAMES_MAX; i++) {
+        ent_cand_ent *e = &c->c[i];
+        ent_name *nm;
+        size_t k;
+        int n = 0, dup;
+        uint64_t h[6];
+        if (e->type != ENT_PERSON || e->tstart < 0 || e->tend - e->tstart < 2 ||
+            e->tend - e->tstart > 6 || e->conf < 0.7)
+            continue;
+        for (k = (size_t)e->tstart; k < (size_t)e->tend; k++) {
+            if (c->tok[k].kind != TK_WORD)
+                continue;
+            h[n++] = tok_hash_at(c, k, k == (size_t)e->tstart ? e->start : c->tok[k].s);
+        }
+        if (n < 2)
+            continue;
+        dup = 0;
+        for (k = 0; k < c->nnames && !dup; k++)
+            if (c->names[k].n == n && !memcmp(c->names[k].h, h, (size_t)n * sizeof h[0]))
+                dup = 1;
+        if (dup)
+            continue;
+        if (c->nnames == c->capnames) {
+            size_t cap = c->capnames ? c->capnames * 2 : 16;
+            ent_name *nn = realloc(c->names, cap * sizeof *nn);
+            if (!nn) {
+                c->err = -ENOMEM;
+                return;
+            }
+            c->names = nn;
+            c->capnames = cap;
+        }
+        nm = &c->names[c->nnames];
+        memset(nm, 0, sizeof *nm);
+        memcpy(nm->h, h, (size_t)n * sizeof h[0]);
+        nm->n = n;
+        nm->type = e->type;
+        /* the family name alone: names with a given name first, not
+         * Vietnamese ones (whose last word is the given name) */
+        nm->lastname_ok = !(tok_flags(c, (size_t)e->tstart) & VF_SURNAME) &&
+                          (tok_flags(c, (size_t)e->tstart) & VF_GIVEN) &&
+                          !(tok_flags(c, (size_t)e->tend - 1) & (VF_SYLLABLE | VF_GIVEN)) &&
+                          c->tok[e->tend - 1].e - c->tok[e->tend - 1].s >= 4;
+        nm->key = e->key ? strdup(e->key) : NULL;
+        nm->value = e->value ? strdup(e->value) : NULL;
+        if (set_add(c, h[0]) < 0 || (nm->lastname_ok && set_add(c, h[n - 1]) < 0)) {
+            free(nm->key);
+            free(nm->value);
+            c->err = -ENOMEM;
+            return;
+        }
+        c->nnames++;
+    }
+}
+
+void resolve_block(ent_ctx *c)
+{
+    size_t i;
+    if (c->err)
+        return;
+    register_names(c);
+    if (!c->nnames)
+        return;
+    for (i = 0; i < c->ntok; i++) {
+        const ent_tok *t = &c->tok[i];
+        size_t best_len = 0, best_name = 0, best_off = 0, k;
+        int r;
+        if (t->kind != TK_WORD || (t->flags & TF_TAKEN) || !t->ncand)
+            continue;
+        for (r = 0; r < t->ncand; r++) {
+            if (!set_has(c, t->cand[r].h))
+                continue;
+            for (k = 0; k < c->nnames; k++) {
+                const ent_name *nm = &c->names[k];
+                int w, ok = 1;
+                if (nm->h[0] == t->cand[r].h) {
+                    if ((size_t)nm->n <= best_len || i + (size_t)nm->n > c->ntok)
+                        continue;
+                    for (w = 1; w < nm->n && ok; w++) {
+                        const ent_tok *u = &c->tok[i + (size_t)w];
+                        if (u->kind != TK_WORD || (u->flags & (TF_TAKEN | TF_NL)) || !u->ncand ||
+                            u->cand[0].h != nm->h[w])
+                            ok = 0;
+                    }
+                    if (ok) {
+                        best_len = (size_t)nm->n;
+                        best_name = k;
+                        best_off = t->cand[r].off;
+                    }
+                } else if (nm->lastname_ok && nm->h[nm->n - 1] == t->cand[r].h && best_len == 0 &&
+                           !(tok_flags0(c, i) & (VF_STOP | VF_CUE)) &&
+                           (t->script == SC_ARAB || (t->flags & TF_CAP))) {
+                    best_len = 1;
+                    best_name = k;
+                    best_off = t->cand[r].off;
+                }
+            }
+        }
+        if (best_len) {
+            const ent_name *nm = &c->names[best_name];
+            size_t end = c->tok[i + best_len - 1].e;
+            char *v = strndup(c->text + best_off, end - best_off);
+            cand_add(c, nm->type, best_off, end, (int)i, (int)(i + best_len),
+                     best_len > 1 ? 0.85 : 0.7, v, nm->key ? strdup(nm->key) : NULL,
+                     strdup("\"mention\":\"short\""));
+            i += best_len - 1;
+        }
+    }
+}
+
+void resolve_free(ent_ctx *c)
+{
+    size_t i;
+    for (i = 0; i < c->nnames; i++) {
+        free(c->names[i].key);
+        free(c->names[i].value);
+        free(c->names[i].attrs);
+    }
+    free(c->names);
+    free(c->name_first);
+    c->names = NULL;
+    c->name_first = NULL;
+    c->nnames = c->capnames = 0;
+}
