@@ -89,9 +89,11 @@ json_t *control_request(void *ctx, json_t *req, const char *op, int privileged)
 void control_notify_status(struct daemon *d)
 {
     char buf[sizeof d->last_status];
-    snprintf(buf, sizeof buf, "STATUS=%llu indexed, %llu failed, %u in flight, %zu queued%s%.120s",
+    snprintf(buf, sizeof buf, "STATUS=%llu indexed, %llu failed, %u in flight, %zu queued%s%s%.120s",
              (unsigned long long)d->done, (unsigned long long)d->failed, d->inflight,
-             d->n_pending, d->condition[0] ? "; " : "", d->condition);
+             d->n_pending,
+             d->stuck ? "; stuck: a stage passed stage_timeout, watchdog pings stopped" : "",
+             d->condition[0] ? "; " : "", d->condition);
     if (strcmp(buf, d->last_status) != 0) {
         sd_notify(0, buf);
         memcpy(d->last_status, buf, sizeof buf);

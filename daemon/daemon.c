@@ -390,8 +390,18 @@ int daemon_run(const struct overrides *ov)
         d->ev.seq = d->ev.log->last_seq;
     d->ev.on_request = control_request;
     d->ev.ctx = d;
-    if (sd_listen_fds(1) >= 1)
+    if ((r = sd_listen_fds(1)) >= 1) {
+        if (r > 1)
+            log_warn("the service manager passed %d sockets; using the first (fd %d)", r,
+                     SD_LISTEN_FDS_START);
+        if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0) {
+            log_err("fd %d from the service manager (LISTEN_FDS) is not a listening Unix "
+                    "stream socket: refusing to start", SD_LISTEN_FDS_START);
+            goto out_plugins;
+        }
         listen_fd = SD_LISTEN_FDS_START;
+    } else if (r < 0)
+        log_warn("LISTEN_FDS: %s; binding %s", strerror(-r), d->cfg.socket);
     if (events_listen(&d->ev, d->loop, d->cfg.socket, d->cfg.socket_mode, listen_fd, err,
                       sizeof err) < 0) {
         log_err("%s", err);
