@@ -1,0 +1,164 @@
+/*
+ * Scoring entities against gold annotations (header-only: the eval driver
+ * and the regression test both include it).
+ *
+ * Gold format (tests/fixtures/gold/ *.txt): the report's text with each
+ * entity marked in place as [[TYPE|surface]] or [[TYPE|surface|value]];
+ * "[[" never occurs in the reports otherwise.  gold_parse() returns the
+ * plain text (markup removed) and the spans as byte offsets into it.
+ * Matching is exact: same type, same start and end (CoNLL style).
+ */
+#ifndef ENT_SCORE_H
+#define ENT_SCORE_H
+
+#include "entities.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct gold_span {
+    int type;
+    size_t start, end;
+    char *value; /* owned or NULL */
+} gold_span;
+
+typedef struct gold_doc {
+    char *text; /* owned, plain */
+    size_t len;
+    gold_span *sp;
+    size_t n, cap;
+    char lang[16];
+} gold_doc;
+
+typedef struct score {
+    size_t tp[ENT_NTYPES], fp[ENT_NTYPES], fn[ENT_NTYPES];
+    size_t vok[ENT_NTYPES], vn[ENT_NTYPES]; /* values right / compared */
+} score;
+
+static void gold_free(gold_doc *g)
+{
+    size_t i;
+    for (i = 0; i < g->n; i++)
+        free(g->sp[i].value);
+    free(g->sp);
+    free(g->text);
+    memset(g, 0, sizeof *g);
+}
+
+/* Parses marked-up text; returns 0 or -1 with a message in err. */
+static int gold_parse(const char *src, size_t n, gold_doc *g, char *err, size_t errlen)
+{
+    size_t i = 0, o = 0;
+    memset(g, 0, sizeof *g);
+    g->text = malloc(n + 1);
+    if (!g->text)
+        return -1;
+    while (i < n) {
+        if (i + 1 < n && src[i] == '[' && src[i + 1] == '[') {
+            const char *close = NULL, *bar1, *bar2 = NULL;
+            size_t k;
+            char tname[16];
+            int type;
+            for (k = i + 2; k + 1 < n; k++)
+                if (src[k] == ']' && src[k + 1] == ']') {
+                    close = src + k;
+                    break;
+                }
+            bar1 = close ? memchr(src + i + 2, '|', (size_t)(close - (src + i + 2))) : NULL;
+            if (!close || !bar1 || (size_t)(bar1 - (src + i + 2)) >= sizeof tname) {
+                snprintf(err, errlen, "bad markup at byte %zu", i);
+                return -1;
+            }
+            memcpy(tname, src + i + 2, (size_t)(bar1 - (src + i + 2)));
+            tname[bar1 - (src + i + 2)] = '\0';
+            type = ent_type_from_name(tname);
+            if (type < 0) {
+                snprintf(err, errlen, "unknown type %s at byte %zu", tname, i);
+                return -1;
+            }
+            bar2 = memchr(bar1 + 1, '|', (size_t)(close - (bar1 + 1)));
+            if (g->n == g->cap) {
+                size_t cap = g->cap ? g->cap * 2 : 64;
+                gold_span *ns = realloc(g->sp, cap * sizeof *ns);
+                if (!ns)
+                    return -1;
+                g->sp = ns;
+                g->cap = cap;
+            }
+            {
+                const char *se = bar2 ? bar2 : close;
+                size_t sl = (size_t)(se - (bar1 + 1));
+                gold_span *s = &g->sp[g->n++];
+                s->type = type;
+                s->start = o;
+                memcpy(g->text + o, bar1 + 1, sl);
+                o += sl;
+                s->end = o;
+                s->value = bar2 ? strndup(bar2 + 1, (size_t)(close - (bar2 + 1))) : NULL;
+            }
+            i = (size_t)(close - src) + 2;
+            continue;
+        }
+        g->text[o++] = src[i++];
+    }
+    g->text[o] = '\0';
+    g->len = o;
+    return 0;
+}
+
+/* Adds the comparison of predicted entities (only the types in mask) with
+ * the gold spans to sc. */
+static void score_add(score *sc, const gold_span *gs, size_t ng, const ent_list *l,
+                      unsigned mask, FILE *verbose, const char *text)
+{
+    size_t i, j;
+    char *hit = calloc(ng + 1, 1);
+    for (i = 0; i < l->n; i++) {
+        const ent_entity *e = &l->v[i];
+        int found = 0;
+        if (!(mask & (1u << e->type)))
+            continue;
+        for (j = 0; j < ng; j++)
+            if (!hit[j] && gs[j].type == e->type && gs[j].start == e->start &&
+                gs[j].end == e->end) {
+                hit[j] = 1;
+                found = 1;
+                if (gs[j].value) {
+                    sc->vn[e->type]++;
+                    if (!strcmp(gs[j].value, e->value))
+                        sc->vok[e->type]++;
+                    else if (verbose)
+                        fprintf(verbose, "VALUE %s \"%.*s\": %s, gold %s\n",
+                                ent_type_name(e->type), (int)(e->end - e->start),
+                                text + e->start, e->value, gs[j].value);
+                }
+                break;
+            }
+        if (found) {
+            sc->tp[e->type]++;
+        } else {
+            sc->fp[e->type]++;
+            if (verbose)
+                fprintf(verbose, "FP %s \"%.*s\"\n", ent_type_name(e->type),
+                        (int)(e->end - e->start), text + e->start);
+        }
+    }
+    for (j = 0; j < ng; j++)
+        if (!hit[j] && (mask & (1u << gs[j].type))) {
+            sc->fn[gs[j].type]++;
+            if (verbose)
+                fprintf(verbose, "FN %s \"%.*s\"\n", ent_type_name(gs[j].type),
+                        (int)(gs[j].end - gs[j].start), text + gs[j].start);
+        }
+    free(hit);
+}
+
+static double prf(size_t tp, size_t fp, size_t fn, double *p, double *r)
+{
+    *p = tp + fp ? (double)tp / (double)(tp + fp) : 1.0;
+    *r = tp + fn ? (double)tp / (double)(tp + fn) : 1.0;
+    return *p + *r > 0 ? 2 * *p * *r / (*p + *r) : 0;
+}
+
+#endif
