@@ -50,19 +50,6 @@ static size_t nletters(const ent_ctx *c, size_t i)
     return n;
 }
 
-/* The surface ends with yeh (a nisba: al-Masri, al-Qadhafi). */
-static int ends_yeh(const ent_ctx *c, size_t i)
-{
-    size_t k = c->tok[i].s;
-    uint32_t last = 0;
-    while (k < c->tok[i].e) {
-        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
-        if (cp < 0x10000 && c->d->norm->map[cp])
-            last = cp;
-    }
-    return last == 0x064A;
-}
-
 static size_t gaz_at(const ent_ctx *c, size_t i, const ent_payload **gp, size_t *off)
 {
     int32_t p;
@@ -110,7 +97,7 @@ static int ends_pronoun(const ent_ctx *c, size_t i)
     const char *w = c->text + t->s;
     int r, prep = 0;
     for (r = 1; r < t->ncand; r++)
-        if (t->cand[r].prefix && t->cand[r].off > t->s) {
+        if (t->cand[r].prefix) {
             uint32_t cp;
             size_t k = t->s;
             cp = ent_next_cp(c->text, t->e, &k);
@@ -125,17 +112,31 @@ static int ends_pronoun(const ent_ctx *c, size_t i)
            (n >= 4 && !memcmp(w + n - 4, "\xD9\x87\xD8\xA7", 4));  /* -ha */
 }
 
-/* The surface has an alef with hamza: a function word (أنه), not the
- * transcription of a Vietnamese syllable (آنه), even though both
+/* The surface has an alef with madda: the transcription of a Vietnamese
+ * syllable (آنه), not the function word (أنه, انه), though both
  * normalize alike. */
-static int hamza_alef(const ent_ctx *c, size_t i)
+static int madda_alef(const ent_ctx *c, size_t i)
 {
     size_t k = c->tok[i].s;
     while (k < c->tok[i].e) {
         uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
-        if (cp == 0x0623 || cp == 0x0625)
+        if (cp == 0x0622)
             return 1;
     }
+    return 0;
+}
+
+/* A verb form no name has: a past plural (-uu, written -wa: استنكروا), or
+ * form X (ista-) of more than 5 letters. */
+static int verb_like(const ent_ctx *c, size_t i)
+{
+    const ent_tok *t = &c->tok[i];
+    size_t n = t->e - t->s;
+    const char *w = c->text + t->s;
+    if (n >= 8 && !memcmp(w + n - 4, "\xD9\x88\xD8\xA7", 4)) /* -وا */
+        return 1;
+    if (n >= 12 && !memcmp(w, "\xD8\xA7\xD8\xB3\xD8\xAA", 6)) /* است */
+        return 1;
     return 0;
 }
 
@@ -155,7 +156,7 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
                             &(size_t){0}) > 1)
         return 0;
     if (strong && (f0 & VF_SYLLABLE) && !(f0 & VF_CUE) &&
-        !((f0 & VF_STOP) && hamza_alef(c, i)))
+        !((f0 & VF_STOP) && !madda_alef(c, i)))
         return 1;
     if (f0 & (VF_STOP | VF_NOTNAME | VF_CUE | VF_ORGSTOP | VF_AND | VF_TO | VF_NUMSTOP |
               VF_NUMPREP | VF_HONORIFIC))
@@ -170,6 +171,16 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
             return 0;
     if (nletters(c, i) < 2)
         return 0;
+    if (!(f & (VF_SYLLABLE | VF_GIVEN)) && verb_like(c, i))
+        return 0;
+    /* "and X" inside a name is a new phrase: جيفري فيلتمان وأبلغه */
+    if (pos > 0 && !(f & (VF_SYLLABLE | VF_GIVEN))) {
+        uint32_t cp;
+        size_t k = t->s;
+        cp = ent_next_cp(c->text, t->e, &k);
+        if (cp == 0x0648 && t->ncand > 1)
+            return 0;
+    }
     /* a preposition before and a pronoun after: bi-naziri-hi */
     if (!(f & (VF_SYLLABLE | VF_GIVEN)) && t->ncand > 1 && ends_pronoun(c, i))
         return 0;
@@ -191,7 +202,8 @@ static size_t run_ar(const ent_ctx *c, size_t i, size_t max, int strong, int al_
                 j++;
                 continue;
             }
-            if (j > i && ends_yeh(c, j) && !(tok_flags(c, j - 1) & VF_PARTICLE)) {
+            /* a family name with al- after a given name: فؤاد السنيورة */
+            if (j == i + 1 && (tok_flags(c, i) & VF_GIVEN)) {
                 j++;
                 break;
             }
@@ -563,6 +575,20 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
                 continue;
             }
             j = run_ar(c, k, 4, 1, 0);
+            if (j == k + 1 && j < c->ntok && !(c->tok[j].flags & TF_NL) &&
+                c->tok[j].kind == TK_WORD && !(tok_flags(c, j) & (VF_STOP | VF_NOTNAME))) {
+                /* one word followed by more words: a complement (رئيس وزراء
+                 * بريطانيا) when a place, a body or an al- word follows, else
+                 * no name can be told */
+                const ent_payload *g2;
+                size_t o2;
+                if (gaz_at(c, j, &g2, &o2) || rule_at(c, j, &g2, &o2) || (c->tok[j].flags & TF_AL)) {
+                    k = j;
+                    continue;
+                }
+                if (!(tok_flags(c, k) & (VF_GIVEN | VF_SYLLABLE)))
+                    return;
+            }
             if (j > k)
                 emit_person(c, k, tk->cand[0].off, j, j - k > 1 ? 0.9 : 0.75, role);
             return;

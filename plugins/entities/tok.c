@@ -253,7 +253,7 @@ static size_t skip_letters(const ent_ctx *c, size_t s, size_t e, int k)
 }
 
 static void add_cand(ent_ctx *c, ent_tok *t, const char *form, size_t n,
-                     int strip, int al, sbuf *f)
+                     int strip, int al, int clitic, sbuf *f)
 {
     ent_cand *cd;
     uint64_t h;
@@ -275,7 +275,7 @@ static void add_cand(ent_ctx *c, ent_tok *t, const char *form, size_t n,
     cd->h = h;
     cd->id = vocab_find(&c->d->vocab, f->s, f->len, h);
     cd->al = (uint8_t)al;
-    cd->prefix = strip > 0;
+    cd->prefix = (uint8_t)clitic;
     cd->off = strip ? skip_letters(c, t->s, t->e, strip) : t->s;
 }
 
@@ -298,7 +298,7 @@ static void arabic_cands(ent_ctx *c, ent_tok *t, const char *w, size_t n, sbuf *
         size_t xl = blen[b];
         if (b > 0)
             add_cand(c, t, x, xl, bstrip[b], starts(x, xl, AR_ALEF AR_LAM) && xl >= 6,
-                     f);
+                     1, f);
         if ((starts(x, xl, AR_BEH) || starts(x, xl, AR_KAF) || starts(x, xl, AR_LAM)) &&
             xl >= 2 + 4) {
             if (starts(x, xl, AR_LAM AR_LAM) && xl >= 4 + 4) {
@@ -306,16 +306,18 @@ static void arabic_cands(ent_ctx *c, ent_tok *t, const char *w, size_t n, sbuf *
                  * al-lajna in lil-lajna (X begins with lam) */
                 char tmp[TOK_MAXBYTES * 2 + 8];
                 if (xl + 4 < sizeof tmp) {
+                    /* the fused lil- stays in the surface: it is one
+                     * written word (للأمم المتحدة) */
                     memcpy(tmp, AR_ALEF AR_LAM, 4);
                     memcpy(tmp + 4, x + 4, xl - 4);
-                    add_cand(c, t, tmp, xl, bstrip[b] + 1, 1, f);
+                    add_cand(c, t, tmp, xl, bstrip[b], 1, 1, f);
                     memcpy(tmp, AR_ALEF, 2);
                     memcpy(tmp + 2, x, xl);
-                    add_cand(c, t, tmp, xl + 2, bstrip[b] + 1, 1, f);
+                    add_cand(c, t, tmp, xl + 2, bstrip[b], 1, 1, f);
                 }
             }
             add_cand(c, t, x + 2, xl - 2, bstrip[b] + 1,
-                     starts(x + 2, xl - 2, AR_ALEF AR_LAM) && xl >= 2 + 6, f);
+                     starts(x + 2, xl - 2, AR_ALEF AR_LAM) && xl >= 2 + 6, 1, f);
         }
     }
 }
@@ -493,7 +495,7 @@ int tok_block(ent_ctx *c, size_t s, size_t e)
         if (f->len == 0)
             continue;
         add_cand(c, t, f->s, f->len, 0,
-                 sc == SC_ARAB && starts(f->s, f->len, AR_ALEF AR_LAM) && f->len >= 6,
+                 sc == SC_ARAB && starts(f->s, f->len, AR_ALEF AR_LAM) && f->len >= 6, 0,
                  &form);
         if (sc == SC_ARAB && kind == TK_WORD)
             arabic_cands(c, t, f->s, f->len, &form);
