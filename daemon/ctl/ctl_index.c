@@ -192,6 +192,32 @@ static void put_flat(const char *s)
         putchar(*s == '\n' || *s == '\t' || *s == '\r' ? ' ' : *s);
 }
 
+/* Prints at most max characters of s (newlines as spaces, "…" when cut),
+ * padded with spaces to width characters (UTF-8 aware). */
+static void put_cols(const char *s, int width, int max)
+{
+    const unsigned char *u = (const unsigned char *)(s ? s : "");
+    int n = 0;
+    while (*u) {
+        const unsigned char *start = u;
+        if (n == max) {
+            fputs("…", stdout);
+            n++;
+            break;
+        }
+        u++;
+        while ((*u & 0xC0) == 0x80)
+            u++;
+        if (*start == '\n' || *start == '\t' || *start == '\r')
+            putchar(' ');
+        else
+            fwrite(start, 1, (size_t)(u - start), stdout);
+        n++;
+    }
+    for (; n < width; n++)
+        putchar(' ');
+}
+
 static void short_time(const char *rfc, char *out, size_t len)
 {
     /* 2024-06-30T08:15:30.250Z -> 2024-06-30 08:15 */
@@ -222,13 +248,13 @@ static int on_hit(void *arg, const struct q_hit *h)
         return 0;
     }
     short_time(when, t, sizeof t);
-    printf("%2d. %.12s  %-5s  %6.2f  %s  ", ++o->n, h->id,
+    printf("%2d. %.12s  %-5s  %8.3g  %s  ", ++o->n, h->id,
            h->lang ? h->lang : "-", h->score, t);
-    put_flat(h->name);
+    put_cols(h->name, 0, 80);
     putchar('\n');
     if (h->title && *h->title) {
         printf("    ");
-        put_flat(h->title);
+        put_cols(h->title, 0, 100);
         putchar('\n');
     }
     printf("    ");
@@ -336,18 +362,29 @@ static void print_entities_of(json_t *ents)
     json_t *e, *m;
     printf("\nentities (%zu)\n", json_array_size(ents));
     json_array_foreach(ents, i, e) {
-        json_t *ms = json_object_get(e, "mentions");
-        printf("  %-9s %-28s ", jstr(e, "type"), jstr(e, "key"));
-        put_flat(jstr(e, "name"));
+        json_t *ms = json_object_get(e, "mentions"), *seen = json_object();
+        int shown = 0;
+        printf("  ");
+        put_cols(jstr(e, "type"), 9, 9);
+        putchar(' ');
+        put_cols(jstr(e, "key"), 30, 40);
+        putchar(' ');
+        put_cols(jstr(e, "name"), 0, 40);
         printf("  x%zu:", json_array_size(ms));
+        /* the distinct surfaces, in order of appearance */
         json_array_foreach(ms, k, m) {
-            if (k == 8) {
+            const char *sf = jstr(m, "surface");
+            if (!sf || json_object_get(seen, sf))
+                continue;
+            json_object_set_new(seen, sf, json_true());
+            if (shown++ == 6) {
                 printf(" ...");
                 break;
             }
-            printf(" %s@%lld", jstr(m, "surface"),
-                   (long long)json_integer_value(json_object_get(m, "start")));
+            printf("%s ", shown > 1 ? "," : "");
+            put_cols(sf, 0, 60);
         }
+        json_decref(seen);
         putchar('\n');
     }
 }
@@ -500,15 +537,18 @@ int ctl_entities(const struct ctl_db_opts *o, int argc, char **argv)
                 type ? " of type " : "", type ? type : "");
         rc = 1;
     } else {
-        printf("%6s %8s  %-9s %-28s %s\n", "DOCS", "MENTIONS", "TYPE", "KEY",
+        printf("%6s %8s  %-9s %-30s %s\n", "DOCS", "MENTIONS", "TYPE", "KEY",
                "NAME (aliases)");
         json_array_foreach(arr, i, e) {
             char *al = join_strings(json_object_get(e, "aliases"), 5);
-            printf("%6lld %8lld  %-9s %-28s ",
+            printf("%6lld %8lld  ",
                    (long long)json_integer_value(json_object_get(e, "docs")),
-                   (long long)json_integer_value(json_object_get(e, "mentions")),
-                   jstr(e, "type"), jstr(e, "key"));
-            put_flat(jstr(e, "name"));
+                   (long long)json_integer_value(json_object_get(e, "mentions")));
+            put_cols(jstr(e, "type"), 9, 9);
+            putchar(' ');
+            put_cols(jstr(e, "key"), 30, 40);
+            putchar(' ');
+            put_cols(jstr(e, "name"), 0, 60);
             if (al) {
                 printf("  (");
                 put_flat(al);
