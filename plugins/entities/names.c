@@ -137,6 +137,8 @@ static int verb_like(const ent_ctx *c, size_t i)
         return 1;
     if (n >= 12 && !memcmp(w, "\xD8\xA7\xD8\xB3\xD8\xAA", 6)) /* است */
         return 1;
+    if (n >= 10 && (!memcmp(w, "\xD9\x8A\xD8\xAA", 4) || !memcmp(w, "\xD8\xAA\xD8\xAA", 4)))
+        return 1; /* يت-, تت-: present tense of form V/VI */
     return 0;
 }
 
@@ -322,10 +324,26 @@ static void emit_person(ent_ctx *c, size_t i, size_t off, size_t j, double conf,
 /* ---- organisations -------------------------------------------------------- */
 
 /* Arabic: head [al-word | gazetteer name]{1,6}.  Returns the end token. */
+/* An al- word that can be an adjective agreeing with a definite head: a
+ * nisba (-i, -iyya) or a feminine ending.  Not a verbal noun object
+ * (الحزب التركيز). */
+static int adjective_like(const ent_ctx *c, size_t i)
+{
+    size_t k = c->tok[i].s;
+    uint32_t last = 0;
+    while (k < c->tok[i].e) {
+        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
+        if (cp < 0x10000 && c->d->norm->map[cp])
+            last = cp;
+    }
+    return last == 0x064A || last == 0x0629 || last == 0x0649;
+}
+
 static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_payload *h, int emit_it)
 {
     size_t k = i + n, m = 0, gn, goff;
     const ent_payload *g;
+    int definite = (c->tok[i].flags & TF_AL) != 0;
     while (k < c->ntok && m < 6) {
         if (c->tok[k].flags & (TF_NL | TF_TAKEN))
             break;
@@ -335,10 +353,29 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
             continue;
         }
         if (is_word(c, k) && c->tok[k].script == SC_ARAB && (c->tok[k].flags & TF_PLAINAL) &&
-            !(tok_flags0(c, k) & (VF_ORGSTOP | VF_STOP | VF_NOTNAME | VF_TITLE))) {
+            !(tok_flags0(c, k) & (VF_ORGSTOP | VF_STOP | VF_NOTNAME | VF_TITLE)) &&
+            (!definite || adjective_like(c, k) || m > 0)) {
             k++;
             m++;
             continue;
+        }
+        /* right after the head: its genitive with lil- (اللجنة الدائمة
+         * للحزب) or an indefinite noun before an al- word (جمعية ضحايا
+         * العامل) */
+        if (m == 0 && is_word(c, k) && c->tok[k].script == SC_ARAB &&
+            !(tok_flags0(c, k) & (VF_ORGSTOP | VF_STOP | VF_NOTNAME | VF_TITLE)) &&
+            (!(tok_flags(c, k) & (VF_TITLE | VF_CUE)) || (c->tok[k].flags & TF_AL)) &&
+            k + 1 < c->ntok && is_word(c, k + 1) && (c->tok[k + 1].flags & TF_PLAINAL) &&
+            !(c->tok[k + 1].flags & TF_NL) &&
+            !(tok_flags0(c, k + 1) & (VF_ORGSTOP | VF_STOP | VF_NOTNAME | VF_TITLE))) {
+            uint32_t cp0;
+            size_t q = c->tok[k].s;
+            cp0 = ent_next_cp(c->text, c->tok[k].e, &q);
+            if (cp0 != 0x0648 && cp0 != 0x0641) { /* not a new clause with wa-/fa- */
+                k += 2;
+                m += 2;
+                continue;
+            }
         }
         break;
     }
@@ -552,21 +589,20 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
             continue;
         }
         if (rn) {
-            if (r->kind == PK_TITLE) {
+            const ent_payload *q;
+            int32_t plist;
+            size_t e = k;
+            rule_at2(c, k, &r, &roff, &plist);
+            if (pay_find(c->d, plist, PK_TITLE) && !pay_find(c->d, plist, PK_ORGHEAD)) {
                 k += rn;
                 continue;
             }
-            if (r->kind == PK_ORGHEAD) {
-                size_t e = tk->script == SC_ARAB ? org_ar(c, k, roff, rn, r, 1) : org_cased(c, k, 1);
-                k = e > k ? e : k + rn;
-                continue;
-            }
-            if (r->kind == PK_LOCCUE) {
-                size_t e = loc_after_cue(c, k, rn, r, 1);
-                k = e > k ? e : k + rn;
-                continue;
-            }
-            return;
+            if ((q = pay_find(c->d, plist, PK_ORGHEAD)))
+                e = tk->script == SC_ARAB ? org_ar(c, k, roff, rn, q, 1) : org_cased(c, k, 1);
+            if (e == k && (q = pay_find(c->d, plist, PK_LOCCUE)))
+                e = loc_after_cue(c, k, rn, q, 1);
+            k = e > k ? e : k + rn;
+            continue;
         }
         if (tk->script == SC_ARAB) {
             if ((tk->flags & TF_AL) &&

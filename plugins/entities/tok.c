@@ -316,7 +316,9 @@ static void arabic_cands(ent_ctx *c, ent_tok *t, const char *w, size_t n, sbuf *
                     add_cand(c, t, tmp, xl + 2, bstrip[b], 1, 1, f);
                 }
             }
-            add_cand(c, t, x + 2, xl - 2, bstrip[b] + 1,
+            /* lil- is one written word (li + al-): its surface stays whole */
+            add_cand(c, t, x + 2, xl - 2,
+                     starts(x, xl, AR_LAM AR_LAM) ? bstrip[b] : bstrip[b] + 1,
                      starts(x + 2, xl - 2, AR_ALEF AR_LAM) && xl >= 2 + 6, 1, f);
         }
     }
