@@ -85,6 +85,12 @@ void log_vmsg(int prio, const char *plugin, const char *doc_id,
     /* When the journal cannot be reached, the line goes to stderr. */
     if (use_journal && journal_send(prio, plugin, doc_id, stage, msg) >= 0)
         return;
+    /* One message, one line: a newline or an escape sequence from a file
+     * name (the inbox is writable by others) must not forge a log line of
+     * its own ("<2>inboxd: ...") nor drive the terminal. */
+    for (char *p = msg; *p; p++)
+        if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+            *p = '?';
     pthread_mutex_lock(&lock);
     fprintf(stderr, "<%d>inboxd: %s%s%s%s%.12s%s%s\n", prio,
             plugin ? plugin : "", plugin ? ": " : "", doc_id ? "doc " : "",
