@@ -97,8 +97,14 @@ static void finish_block(const plangs *l, tally *t, binfo *b,
     }
     b->letters = total;
     b->script = sc;
-    snprintf(b->lang, sizeof b->lang, "%s",
-             total ? decide_lang(l, t, sc) : "und");
+    {
+        const char *lang = total ? decide_lang(l, t, sc) : "und";
+        size_t k = strlen(lang);
+        if (k >= sizeof b->lang)
+            k = sizeof b->lang - 1;
+        memcpy(b->lang, lang, k);
+        b->lang[k] = '\0';
+    }
     doc_scripts[sc] += total;
     for (int i = 0; i < t->n_touched; i++)
         v[t->touched[i]] = 0;
@@ -376,7 +382,7 @@ static int spans(const pstruct *st, const binfo *bl, uint8_t kind,
         s = &(*out)[(*n)++];
         s->start = bl[i].s8;
         s->end = bl[i].e8;
-        snprintf(s->lang, sizeof s->lang, "%s", bl[i].lang);
+        memcpy(s->lang, bl[i].lang, sizeof s->lang);
     }
     return 0;
 }

@@ -13,10 +13,16 @@
 #include <string.h>
 #include <unicode/uchar.h>
 
+/* Link texts and destinations longer than this are not links: the bound
+ * keeps a line of unclosed brackets linear. */
+#define LINK_MAX 2048
+
 /* Finds the ')' closing the '(' at s[i]; -1 when none. */
 static int32_t close_paren(const UChar *s, int32_t i, int32_t n)
 {
     int depth = 0;
+    if (n - i > LINK_MAX)
+        n = i + LINK_MAX;
     for (; i < n; i++) {
         if (s[i] == '\\' && i + 1 < n) {
             i++;
@@ -34,6 +40,8 @@ static int32_t close_paren(const UChar *s, int32_t i, int32_t n)
 static int32_t close_bracket(const UChar *s, int32_t i, int32_t n)
 {
     int depth = 0;
+    if (n - i > LINK_MAX)
+        n = i + LINK_MAX;
     for (; i < n; i++) {
         if (s[i] == '\\' && i + 1 < n) {
             i++;

@@ -13,6 +13,8 @@
 typedef struct mlist {
     UChar **s; /* NFC, owned */
     int32_t *n;
+    UChar32 *first; /* simple case folding of the first character, or -1
+                       when its full folding differs (check it fully) */
     size_t count;
 } mlist;
 
@@ -37,7 +39,30 @@ static void mlist_free(mlist *l)
         free(l->s[i]);
     free(l->s);
     free(l->n);
+    free(l->first);
     memset(l, 0, sizeof *l);
+}
+
+/* The simple folding of the first character of s, or -1 when simple and
+ * full folding differ for it (ß, ligatures): then no shortcut. */
+static UChar32 first_fold(const UChar *s, int32_t n)
+{
+    UChar32 c, f;
+    UChar full[8];
+    UErrorCode e = U_ZERO_ERROR;
+    int32_t k;
+    if (n <= 0)
+        return -1;
+    U16_GET(s, 0, 0, n, c);
+    f = u_foldCase(c, U_FOLD_CASE_DEFAULT);
+    k = u_strFoldCase(full, 8, s, U16_LENGTH(c), U_FOLD_CASE_DEFAULT, &e);
+    if (U_FAILURE(e) || k != U16_LENGTH(f))
+        return -1;
+    {
+        UChar32 g;
+        U16_GET(full, 0, 0, k, g);
+        return g == f ? f : -1;
+    }
 }
 
 static void alist_free(alist *l)
@@ -112,8 +137,17 @@ static int mlist_add(mlist *l, const char *utf8, int keep_spaces)
         goto out;
     }
     l->n = nn;
+    {
+        UChar32 *nf = realloc(l->first, (l->count + 1) * sizeof *nf);
+        if (!nf) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        l->first = nf;
+    }
     l->s[l->count] = out;
     l->n[l->count] = n;
+    l->first[l->count] = first_fold(out, n);
     l->count++;
     out = NULL;
     rc = 0;
@@ -309,6 +343,7 @@ static int counter_tail(const UChar *s, int32_t i, int32_t n)
 
 static int list_shape_match(const mlist *l, const UChar *s, int32_t n)
 {
+    UChar32 fc;
     /* Strip one pair of enclosing brackets: "[διαφήμιση_2]". */
     if (n >= 2 && ((s[0] == '[' && s[n - 1] == ']') ||
                    (s[0] == '(' && s[n - 1] == ')') ||
@@ -322,8 +357,11 @@ static int list_shape_match(const mlist *l, const UChar *s, int32_t n)
         while (n > 0 && s[n - 1] == ' ')
             n--;
     }
+    fc = first_fold(s, n);
     for (size_t i = 0; i < l->count; i++) {
         int32_t k = l->n[i];
+        if (fc >= 0 && l->first[i] >= 0 && fc != l->first[i])
+            continue;
         if (txt_starts_with_ci(s, n, l->s[i], k) && counter_tail(s, k, n))
             return 1;
     }
@@ -358,10 +396,14 @@ static int word_end(const UChar *s, int32_t k, int32_t n)
 int markers_source(const pmarkers *m, const UChar *s, int32_t n,
                    int32_t *rest)
 {
+    UChar32 fc;
     if (!m || n <= 0 || n > 600)
         return 0;
+    fc = first_fold(s, n);
     for (size_t i = 0; i < m->source.count; i++) {
         int32_t k = m->source.n[i], j, ul;
+        if (fc >= 0 && m->source.first[i] >= 0 && fc != m->source.first[i])
+            continue;
         if (!txt_starts_with_ci(s, n, m->source.s[i], k) || !word_end(s, k, n))
             continue;
         j = k;
@@ -390,10 +432,15 @@ int markers_source(const pmarkers *m, const UChar *s, int32_t n,
 int markers_byline_prefix(const pmarkers *m, const UChar *s, int32_t n,
                           int32_t *rest)
 {
+    UChar32 fc;
     if (!m || n <= 0)
         return 0;
+    fc = first_fold(s, n);
     for (size_t i = 0; i < m->byline_prefix.count; i++) {
         int32_t k = m->byline_prefix.n[i], j;
+        if (fc >= 0 && m->byline_prefix.first[i] >= 0 &&
+            fc != m->byline_prefix.first[i])
+            continue;
         if (!txt_starts_with_ci(s, n, m->byline_prefix.s[i], k) ||
             !word_end(s, k, n) || k >= n)
             continue;

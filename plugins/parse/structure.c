@@ -526,12 +526,11 @@ static void classify_body(rblocks *r)
 }
 
 /* Adds a block of the work buffer (which becomes st->buf) to st. */
-static int emit(pstruct *st, const rblock *b, uint8_t kind)
+static int emit(pstruct *st, const rblock *b, uint8_t kind, size_t cap)
 {
-    pblock *nb = realloc(st->blocks, (st->n_blocks + 1) * sizeof *nb);
-    if (!nb)
+    pblock *nb = st->blocks;
+    if (!nb && !(nb = st->blocks = malloc((cap + 1) * sizeof *nb)))
         return -ENOMEM;
-    st->blocks = nb;
     nb[st->n_blocks].start = b->start;
     nb[st->n_blocks].len = b->len;
     nb[st->n_blocks].kind = kind;
@@ -575,7 +574,7 @@ int structure_build(const pmarkers *m, pextract *x, plines *lines,
     /* The title first, then the body in document order. */
     for (size_t i = 0; i < r.n; i++) {
         if (r.v[i].kind == RK_TITLE) {
-            if ((rc = emit(st, &r.v[i], BK_TITLE)) < 0)
+            if ((rc = emit(st, &r.v[i], BK_TITLE, r.n)) < 0)
                 goto out;
             st->has_title_line = 1;
             if (!st->title &&
@@ -590,7 +589,8 @@ int structure_build(const pmarkers *m, pextract *x, plines *lines,
     for (size_t i = 0; i < r.n; i++) {
         uint8_t k = r.v[i].kind;
         if (k == RK_PARA || k == RK_CAPTION) {
-            rc = emit(st, &r.v[i], k == RK_PARA ? BK_PARA : BK_CAPTION);
+            rc = emit(st, &r.v[i], k == RK_PARA ? BK_PARA : BK_CAPTION,
+                      r.n);
             if (rc < 0)
                 goto out;
         }

@@ -158,12 +158,6 @@ int txt_starts_with_ci(const UChar *s, int32_t n, const UChar *p, int32_t pn)
     UErrorCode e = U_ZERO_ERROR;
     if (pn <= 0 || n < pn)
         return 0;
-    /* Most lines differ in the first letter already. */
-    if (s[0] != p[0] && !U16_IS_SURROGATE(s[0]) && !U16_IS_SURROGATE(p[0]) &&
-        u_foldCase(s[0], U_FOLD_CASE_DEFAULT) !=
-            u_foldCase(p[0], U_FOLD_CASE_DEFAULT) &&
-        s[0] != 0xDF && p[0] != 0xDF && s[0] < 0xFB00 && p[0] < 0xFB00)
-        return 0;
     /* A prefix must not cut a surrogate pair. */
     if (pn < n && U16_IS_TRAIL(s[pn]))
         return 0;
