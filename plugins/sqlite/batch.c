@@ -37,11 +37,11 @@ void batch_destroy(struct batch *b)
     b->take = NULL;
 }
 
-static void deadline(struct timespec *ts, unsigned ms)
+static void deadline_us(struct timespec *ts, unsigned us)
 {
     clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    ts->tv_sec += us / 1000000;
+    ts->tv_nsec += (long)(us % 1000000) * 1000L;
     if (ts->tv_nsec >= 1000000000L) {
         ts->tv_sec++;
         ts->tv_nsec -= 1000000000L;
@@ -53,10 +53,17 @@ static void lead(struct batch *b)
 {
     size_t n = 0;
     b->leading = 1;
-    if (b->linger_ms && b->queued < b->max_jobs) {
+    if (b->linger_ms && b->queued < b->max_jobs && (b->incoming > 0 || b->loaded)) {
+        /* Others are about to submit (or documents are streaming in): wait
+         * for them, up to the linger, so they share this commit.  An idle
+         * store commits a lone document at once. */
         struct timespec ts;
-        deadline(&ts, b->linger_ms);
-        while (b->queued < b->max_jobs &&
+        /* Under load with nobody preparing right now, a short grace only:
+         * the pipeline's next document is usually a few hundred
+         * microseconds behind. */
+        deadline_us(&ts, b->incoming > 0 ? b->linger_ms * 1000u
+                                         : (b->linger_ms * 1000u < 300 ? b->linger_ms * 1000u : 300));
+        while (b->queued < b->max_jobs && (b->incoming > 0 || b->loaded) &&
                pthread_cond_timedwait(&b->cv_lead, &b->mu, &ts) != ETIMEDOUT)
             ;
     }
@@ -78,8 +85,25 @@ static void lead(struct batch *b)
     b->stats.jobs += n;
     if (n > b->stats.max_jobs)
         b->stats.max_jobs = n;
+    b->loaded = b->head != NULL;
     b->leading = 0;
     pthread_cond_broadcast(&b->cv_done);
+}
+
+void batch_enter(struct batch *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->incoming++;
+    pthread_mutex_unlock(&b->mu);
+}
+
+void batch_leave(struct batch *b)
+{
+    pthread_mutex_lock(&b->mu);
+    if (b->incoming)
+        b->incoming--;
+    pthread_cond_signal(&b->cv_lead);
+    pthread_mutex_unlock(&b->mu);
 }
 
 void batch_submit(struct batch *b, struct batch_job *job)
@@ -92,8 +116,11 @@ void batch_submit(struct batch *b, struct batch_job *job)
     else
         b->head = job;
     b->tail = job;
-    if (++b->queued >= b->max_jobs)
-        pthread_cond_signal(&b->cv_lead);
+    if (b->incoming)
+        b->incoming--;
+    ++b->queued;
+    /* Wake a lingering leader: the batch is full, or one it waited for came. */
+    pthread_cond_signal(&b->cv_lead);
     while (!job->done) {
         if (!b->leading)
             lead(b);

@@ -35,6 +35,8 @@ struct batch {
     pthread_cond_t cv_done; /* followers: a commit ended */
     struct batch_job *head, *tail;
     size_t queued;
+    size_t incoming; /* callers between batch_enter and batch_submit */
+    int loaded;      /* others queued during the last commit: under load */
     int leading;
     unsigned linger_ms;
     size_t max_jobs;
@@ -43,6 +45,13 @@ struct batch {
     void *arg;
     struct batch_stats stats;
 };
+
+/* A caller announces that it will submit soon (it is preparing its rows):
+ * a leader lingers only while such callers exist, so a lone document is
+ * committed at once and documents arriving together share a commit.  Every
+ * batch_enter is followed by batch_submit or batch_leave. */
+void batch_enter(struct batch *b);
+void batch_leave(struct batch *b);
 
 /* 0 or -ENOMEM. */
 int batch_init(struct batch *b, unsigned linger_ms, size_t max_jobs,

@@ -427,8 +427,11 @@ static int sq_process(void *instance, inboxd_doc *doc)
     struct sdoc d;
     struct batch_job job;
     char err[256];
-    int rc = sdoc_prepare(&d, x->host, doc, err, sizeof err);
+    int rc;
+    batch_enter(&x->batch);
+    rc = sdoc_prepare(&d, x->host, doc, err, sizeof err);
     if (rc < 0) {
+        batch_leave(&x->batch);
         x->host->doc_error(doc, "index: %s", err);
         return rc == -ENOMEM ? INBOXD_RETRY : INBOXD_FAILED;
     }
