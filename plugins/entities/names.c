@@ -126,6 +126,17 @@ static int madda_alef(const ent_ctx *c, size_t i)
     return 0;
 }
 
+static int hamza_any(const ent_ctx *c, size_t i)
+{
+    size_t k = c->tok[i].s;
+    while (k < c->tok[i].e) {
+        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
+        if (cp == 0x0623 || cp == 0x0625 || cp == 0x0624 || cp == 0x0626 || cp == 0x0621)
+            return 1;
+    }
+    return 0;
+}
+
 /* A verb form no name has: a past plural (-uu, written -wa: استنكروا), or
  * form X (ista-) of more than 5 letters. */
 static int verb_like(const ent_ctx *c, size_t i)
@@ -157,8 +168,12 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
     if (pos > 0 && match_at(c, i, GAZ_KIND | (1u << PK_TITLE) | (1u << PK_ORGHEAD), &(int32_t){0},
                             &(size_t){0}) > 1)
         return 0;
+    /* a Vietnamese syllable that is also a function word once normalized
+     * (آنه / أنه, لان / لأن): a name with madda, or after another syllable
+     * when written without any hamza */
     if (strong && (f0 & VF_SYLLABLE) && !(f0 & VF_CUE) &&
-        !((f0 & VF_STOP) && !madda_alef(c, i)))
+        (!(f0 & VF_STOP) || madda_alef(c, i) ||
+         (pos > 0 && !hamza_any(c, i) && (tok_flags(c, i - 1) & VF_SYLLABLE))))
         return 1;
     if (f0 & (VF_STOP | VF_NOTNAME | VF_CUE | VF_ORGSTOP | VF_AND | VF_TO | VF_NUMSTOP |
               VF_NUMPREP | VF_HONORIFIC))
@@ -237,8 +252,6 @@ static int cs_name_ok(const ent_ctx *c, size_t i, int pos)
     if ((f0 & (VF_STOP | VF_NOTNAME)) && (t->flags & TF_SENT))
         return 0;
     if (f0 & (VF_CUE | VF_ORGSTOP | VF_HONORIFIC))
-        return 0;
-    if ((f0 & (VF_STOP | VF_NOTNAME)) && !(f0 & (VF_SYLLABLE | VF_GIVEN)) && nletters(c, i) <= 3)
         return 0;
     if ((t->flags & TF_ALLCAPS) && nletters(c, i) > 1)
         return 0;
@@ -462,9 +475,12 @@ static size_t org_cased(ent_ctx *c, size_t i, int emit_it)
         size_t off, n;
         if (k > i && (c->tok[k].flags & (TF_NL | TF_TAKEN)))
             break;
-        if (k > i && (tok_flags0(c, k) & VF_TITLE))
-            break;
         n = match_at(c, k, 1u << PK_ORGHEAD, &p, &off);
+        /* a title ends the run unless a longer head starts there
+         * (Party Secretary / Party Committee) */
+        if (k > i && (tok_flags0(c, k) & VF_TITLE) &&
+            match_at(c, k, 1u << PK_TITLE, &(int32_t){0}, &(size_t){0}) > n)
+            break;
         /* the head belongs to the first noun phrase: not "Congress of the Party" */
         if (n && !connected && ((c->tok[k].flags & TF_CAP) || k > i)) {
             found = 1;
@@ -534,6 +550,10 @@ static size_t loc_after_cue(ent_ctx *c, size_t i, size_t n, const ent_payload *c
     } else {
         return i;
     }
+    /* "tỉnh Võ Trọng Hải": a family name and two syllables is a person
+     * (the cue was an adjective: UBND tỉnh) */
+    if (j - k >= 3 && (tok_flags(c, k) & VF_SURNAME))
+        return i;
     if (emit_it) {
         sbuf a;
         sb_init(&a);

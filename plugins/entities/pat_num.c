@@ -72,13 +72,36 @@ size_t num_parse(const ent_ctx *c, size_t i, double *val, int *ndigits, int *has
     if (i >= c->ntok || c->tok[i].kind != TK_NUM || (c->tok[i].flags & TF_TAKEN))
         return 0;
     groups[0] = i;
+    dcomma = decimal_comma(c->langs[c->tok[i].lang]);
+    /* French groups with a space: 19 340 (first group of 1-3 digits, then
+     * groups of exactly 3 after one space, no-break space or thin space) */
+    if (!strncmp(c->langs[c->tok[i].lang], "fr", 2) && ndig(c, i) <= 3) {
+        size_t k2 = i;
+        size_t ng2 = 1;
+        while (ng2 < 9 && k2 + 1 < c->ntok && c->tok[k2 + 1].kind == TK_NUM &&
+               !(c->tok[k2 + 1].flags & TF_TAKEN) && ndig(c, k2 + 1) == 3 &&
+               (c->tok[k2 + 1].s - c->tok[k2].e == 1 ||
+                (c->tok[k2 + 1].s - c->tok[k2].e == 2 &&
+                 !memcmp(c->text + c->tok[k2].e, "\xC2\xA0", 2)) ||
+                (c->tok[k2 + 1].s - c->tok[k2].e == 3 &&
+                 !memcmp(c->text + c->tok[k2].e, "\xE2\x80\xAF", 3))))
+            groups[ng2++] = ++k2;
+        if (ng2 > 1) {
+            double v = 0;
+            for (k = 0; k < ng2; k++)
+                v = v * 1000 + (double)tok_int(c, groups[k]);
+            *val = v;
+            *ndigits = n0 = ndig(c, i);
+            *has_sep = 1;
+            return k2 - i + 1;
+        }
+    }
     while (ng < 9 && is_sep(c, j + 1) && j + 2 < c->ntok && c->tok[j + 2].kind == TK_NUM &&
            !(c->tok[j + 2].flags & (TF_SPACE | TF_TAKEN))) {
         seps[ng - 1] = c->tok[j + 1].cp;
         groups[ng++] = j + 2;
         j += 2;
     }
-    dcomma = decimal_comma(c->langs[c->tok[i].lang]);
     n0 = ndig(c, i);
     *has_sep = ng > 1;
     /* find the decimal separator, if any: the last separator when it differs
@@ -192,6 +215,12 @@ static size_t unit_after(const ent_ctx *c, size_t j, double *mult, const char **
         /* "5 million 300 thousand" is left as is */
     }
     n = match_at(c, j + used, 1u << PK_CURRENCY, &p, &off);
+    /* "5 milliards de dongs", "5 billion of dong" */
+    if (!n && used && j + used + 1 < c->ntok && (tok_flags0(c, j + used) & VF_CONNECT)) {
+        n = match_at(c, j + used + 1, 1u << PK_CURRENCY, &p, &off);
+        if (n)
+            used++;
+    }
     if (n) {
         *cur = pay_find(c->d, p, PK_CURRENCY)->str;
         used += n;
