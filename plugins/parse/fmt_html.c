@@ -27,6 +27,7 @@ struct hwalk {
     int pre;          /* depth of <pre> */
     int figure;       /* depth of <figure> */
     int drop_chrome;  /* the container is <body>: drop header/footer */
+    int br;           /* a <br> with no text after it yet */
     int rc;
     char *time_datetime;
 };
@@ -90,6 +91,7 @@ static void flush(struct hwalk *w)
     }
     w->line.len = 0;
     w->pending_space = 0;
+    w->br = 0;
 }
 
 static void add_text(struct hwalk *w, const char *t)
@@ -152,8 +154,12 @@ static int enter(struct hwalk *w, xmlNode *n)
 {
     const char *name;
     if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-        if (n->content)
+        if (n->content) {
+            size_t before = (size_t)w->line.len;
             add_text(w, (const char *)n->content);
+            if ((size_t)w->line.len != before)
+                w->br = 0;
+        }
         return 0;
     }
     if (n->type != XML_ELEMENT_NODE || !n->name)
@@ -164,7 +170,12 @@ static int enter(struct hwalk *w, xmlNode *n)
     if (w->drop_chrome && (!strcmp(name, "header") || !strcmp(name, "footer")))
         return 0;
     if (!strcmp(name, "br")) {
-        flush(w);
+        /* One <br> is a line break inside the paragraph, two end it. */
+        if (w->br)
+            flush(w);
+        else
+            w->pending_space = w->line.len > 0;
+        w->br = 1;
         return 0;
     }
     if (!strcmp(name, "img")) {
