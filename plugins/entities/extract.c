@@ -291,11 +291,22 @@ static int flush(ent_ctx *c)
         e->value = ce->value ? ce->value : strdup(e->text ? e->text : "");
         e->key = ce->key ? ce->key : strdup(e->value ? e->value : "");
         ce->value = ce->key = NULL;
-        for (k = 0; k < c->ntok; k++)
-            if (c->tok[k].e > ce->start) {
-                li = c->tok[k].lang;
-                break;
+        if (ce->tstart >= 0 && (size_t)ce->tstart < c->ntok) {
+            li = c->tok[ce->tstart].lang;
+        } else {
+            /* binary search for the token holding start */
+            size_t lo = 0, hi = c->ntok;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (c->tok[mid].e <= ce->start)
+                    lo = mid + 1;
+                else
+                    hi = mid;
             }
+            if (lo < c->ntok)
+                li = c->tok[lo].lang;
+        }
+        (void)k;
         if ((int)li < c->nlangs)
             snprintf(e->lang, sizeof e->lang, "%s", c->langs[li]);
         sb_init(&a);

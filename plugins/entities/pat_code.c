@@ -207,6 +207,7 @@ static int word_is(const ent_ctx *c, size_t i, const char *w)
 {
     size_t n = strlen(w);
     return i < c->ntok && c->tok[i].kind == TK_WORD && c->tok[i].e - c->tok[i].s == n &&
+           (c->text[c->tok[i].s] | 0x20) == w[0] &&
            strncasecmp(c->text + c->tok[i].s, w, n) == 0;
 }
 

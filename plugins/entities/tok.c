@@ -127,8 +127,39 @@ static int scan(const ent_norm *nm, const char *t, size_t len, size_t *i,
     return kind;
 }
 
+static void strip_suffix(const ent_data *d, int script, sbuf *f);
+static void apply_rewrites(const ent_data *d, int script, sbuf *f);
+
 /* Applies the script's rewrites and strips one matching ending. */
 static void finish_form(const ent_data *d, int script, sbuf *f)
+{
+    size_t r;
+    if (script < 0 || script >= SC_NSCRIPTS || f->len == 0)
+        return;
+    apply_rewrites(d, script, f);
+    strip_suffix(d, script, f);
+    (void)r;
+}
+
+static void strip_suffix(const ent_data *d, int script, sbuf *f)
+{
+    size_t r;
+    if (script < 0 || script >= SC_NSCRIPTS || f->len == 0)
+        return;
+    for (r = 0; r < d->nsuffixes[script]; r++) {
+        const char *sfx = d->suffixes[script][r];
+        size_t sl = strlen(sfx);
+        /* keep at least 3 letters (2-byte scripts: 6 bytes) */
+        if (f->len >= sl + 6 && memcmp(f->s + f->len - sl, sfx, sl) == 0) {
+            f->len -= sl;
+            f->s[f->len] = '\0';
+            break;
+        }
+    }
+}
+
+/* The script's rewrites (key_rewrites), in order. */
+static void apply_rewrites(const ent_data *d, int script, sbuf *f)
 {
     size_t r;
     if (script < 0 || script >= SC_NSCRIPTS || f->len == 0)
@@ -144,7 +175,11 @@ static void finish_form(const ent_data *d, int script, sbuf *f)
         } else {
             size_t p = 0;
             while (p + w->from_len <= f->len) {
-                if (memcmp(f->s + p, w->from, w->from_len) == 0) {
+                const char *hit = memmem(f->s + p, f->len - p, w->from, w->from_len);
+                if (!hit)
+                    break;
+                p = (size_t)(hit - f->s);
+                {
                     if (w->to_len == w->from_len) {
                         memcpy(f->s + p, w->to, w->to_len);
                     } else {
@@ -162,20 +197,8 @@ static void finish_form(const ent_data *d, int script, sbuf *f)
                         *f = t;
                     }
                     p += w->to_len ? w->to_len : 1;
-                } else {
-                    p++;
                 }
             }
-        }
-    }
-    for (r = 0; r < d->nsuffixes[script]; r++) {
-        const char *sfx = d->suffixes[script][r];
-        size_t sl = strlen(sfx);
-        /* keep at least 3 letters (2-byte scripts: 6 bytes) */
-        if (f->len >= sl + 6 && memcmp(f->s + f->len - sl, sfx, sl) == 0) {
-            f->len -= sl;
-            f->s[f->len] = '\0';
-            break;
         }
     }
 }
@@ -260,7 +283,7 @@ static void add_cand(ent_ctx *c, ent_tok *t, const char *form, size_t n,
     int r;
     f->len = 0;
     sb_add(f, form, n);
-    finish_form(c->d, t->script, f);
+    strip_suffix(c->d, t->script, f);
     if (f->oom) {
         c->err = -ENOMEM;
         return;
@@ -496,6 +519,11 @@ int tok_block(ent_ctx *c, size_t s, size_t e)
         }
         if (f->len == 0)
             continue;
+        apply_rewrites(c->d, sc, f); /* once for every reading */
+        if (f->oom) {
+            sb_free(&form);
+            return -ENOMEM;
+        }
         add_cand(c, t, f->s, f->len, 0,
                  sc == SC_ARAB && starts(f->s, f->len, AR_ALEF AR_LAM) && f->len >= 6, 0,
                  &form);
