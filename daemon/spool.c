@@ -215,9 +215,31 @@ static json_t *fail_record(const char *name, const char *reason)
     return o;
 }
 
+/* 1 when someone has the file open for writing (the kernel refuses a read
+ * lease then), 0 when no one has, -1 when it cannot tell (a file of
+ * another user without CAP_LEASE, a filesystem without leases).  The lease
+ * is dropped at once. */
+static int writer_holds(int fd)
+{
+    if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+        (void)fcntl(fd, F_SETLEASE, F_UNLCK);
+        return 0;
+    }
+    return errno == EAGAIN ? 1 : -1;
+}
+
+static enum claim_result claim(struct spool *s, const char *name, uint64_t max_bytes,
+                               int accept_hardlinks, struct claim *c, int depth);
+
 enum claim_result spool_claim(struct spool *s, const char *name,
                               uint64_t max_bytes, int accept_hardlinks,
                               struct claim *c)
+{
+    return claim(s, name, max_bytes, accept_hardlinks, c, 0);
+}
+
+static enum claim_result claim(struct spool *s, const char *name, uint64_t max_bytes,
+                               int accept_hardlinks, struct claim *c, int depth)
 {
     struct stat st, st2;
     int fd = -1, r;
@@ -271,6 +293,30 @@ enum claim_result spool_claim(struct spool *s, const char *name,
         snprintf(c->reason, sizeof c->reason,
                  "replaced by a %s while being claimed", kind_name(st2.st_mode));
         goto failed;
+    }
+    /* A writer that still has the file open (written in place and found
+     * by a scan before its close) would change it under us, and after us
+     * in archive/.  Such a file goes back to the inbox, where its writer's
+     * close-write brings it again. */
+    if (writer_holds(fd) == 1) {
+        close(fd);
+        fd = -1;
+        if (renameat2(s->work_fd, c->ticket, s->inbox_fd, name, RENAME_NOREPLACE) < 0) {
+            snprintf(c->reason, sizeof c->reason,
+                     "still open for writing by another process, and a new file took its "
+                     "name in the inbox");
+            goto failed;
+        }
+        unlink_sidecar(s, c->ticket);
+        /* Closed while it was in work/: no close-write will come for it
+         * from the inbox, so take it now. */
+        fd = openat(s->inbox_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        r = fd >= 0 ? writer_holds(fd) : 1;
+        if (fd >= 0)
+            close(fd);
+        if (r == 0 && depth < 3)
+            return claim(s, name, max_bytes, accept_hardlinks, c, depth + 1);
+        return CLAIM_GONE;
     }
     for (int tries = 0;; tries++) {
         r = util_read_fd(fd, max_bytes, &c->raw, &c->len);
