@@ -117,8 +117,8 @@ install: install-check
 	  fi; fi
 	$(call inst_sed,0644,systemd/inboxd.service,$(UNITDIR)/inboxd.service)
 	$(call inst_sed,0644,systemd/inboxd.socket,$(UNITDIR)/inboxd.socket)
-	$(call inst,0644,systemd/tmpfiles.d/inboxd.conf,$(TMPFILESDIR)/inboxd.conf)
-	$(call inst,0644,systemd/sysusers.d/inboxd.conf,$(SYSUSERSDIR)/inboxd.conf)
+	$(call inst,0644,systemd/inboxd.tmpfiles,$(TMPFILESDIR)/inboxd.conf)
+	$(call inst,0644,systemd/inboxd.sysusers,$(SYSUSERSDIR)/inboxd.conf)
 	$(call inst_sed,0644,docs/man/inboxd.8,$(MANDIR)/man8/inboxd.8)
 	$(call inst_sed,0644,docs/man/inboxctl.1,$(MANDIR)/man1/inboxctl.1)
 	$(call inst_sed,0644,docs/man/inboxd.json.5,$(MANDIR)/man5/inboxd.json.5)
