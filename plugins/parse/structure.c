@@ -21,6 +21,7 @@
 #define CAPTION_MAX_CP 250
 #define IMAGE_CAPTION_MAX_WORDS 60
 #define TAIL_MAX 3
+#define WRAP_MIN 50 /* editors and mailers wrap at 60-80 columns */
 #define WRAP_MAX 100
 
 enum { RK_KEEP = 0, RK_DROP, RK_SOURCE, RK_BYLINE, RK_TITLE, RK_PARA,
@@ -104,7 +105,7 @@ static int32_t wrap_width(const UChar *buf, const plines *L)
         w = len[(k * 9) / 10];
     }
     free(len);
-    if (w < 30 || w > WRAP_MAX)
+    if (w < WRAP_MIN || w > WRAP_MAX)
         return 0;
     for (size_t i = 0; i + 1 < L->n; i++) {
         const pline *a = &L->v[i], *b = &L->v[i + 1];
@@ -119,7 +120,16 @@ static int32_t wrap_width(const UChar *buf, const plines *L)
     return w;
 }
 
-static int build_blocks(pextract *x, const plines *L, rblocks *r)
+/* A line that must stay a block of its own even in wrapped text. */
+static int standalone(const pmarkers *m, const UChar *s, int32_t n)
+{
+    int32_t rest;
+    return markers_source(m, s, n, &rest) || markers_is_boilerplate(m, s, n) ||
+           markers_is_image(m, s, n);
+}
+
+static int build_blocks(const pmarkers *m, pextract *x, const plines *L,
+                        rblocks *r)
 {
     const UChar *buf = x->text.s;
     int32_t wrap = x->body == FMT_TEXT ? wrap_width(buf, L) : 0;
@@ -132,7 +142,8 @@ static int build_blocks(pextract *x, const plines *L, rblocks *r)
             continue;
         }
         joinable = ln->hint == HINT_NONE && ln->len > 0 &&
-                   (x->body == FMT_MARKDOWN || wrap > 0);
+                   (x->body == FMT_MARKDOWN || wrap > 0) &&
+                   !(wrap > 0 && standalone(m, buf + ln->start, ln->len));
         if (!(open && joinable)) {
             if ((rc = rb_open(r, ln->hint, ln->level)) < 0)
                 return rc;
@@ -557,7 +568,7 @@ int structure_build(const pmarkers *m, pextract *x, plines *lines,
         ubuf_free(&t);
     }
     if ((rc = ubuf_reserve(&r.wb, (int64_t)x->text.len + 16)) < 0 ||
-        (rc = build_blocks(x, lines, &r)) < 0)
+        (rc = build_blocks(m, x, lines, &r)) < 0)
         goto out;
     any = r.n;
     drop_boilerplate(m, &r);
