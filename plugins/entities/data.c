@@ -182,10 +182,12 @@ int data_add_phrase(ent_data *d, const char *phrase, const ent_payload *p0)
     rc = trie_add(&d->trie, a.ids, a.n, p);
     if (rc < 0)
         return rc;
-    if ((p->kind == PK_TITLE || p->kind == PK_ORGHEAD || p->kind == PK_LOCCUE) &&
+    /* person cues (said, a nationality) are weak: they mark no word */
+    if (((p->kind == PK_TITLE && p->ival != 3) || p->kind == PK_ORGHEAD ||
+         p->kind == PK_LOCCUE) &&
         set_flags(d, a.ids[0], VF_CUE) < 0)
         return -ENOMEM;
-    if (p->kind == PK_TITLE && set_flags(d, a.ids[0], VF_TITLE) < 0)
+    if (p->kind == PK_TITLE && p->ival != 3 && set_flags(d, a.ids[0], VF_TITLE) < 0)
         return -ENOMEM;
     if (p->kind == PK_GAZ && a.n == 1 && set_flags(d, a.ids[0], VF_GAZ) < 0)
         return -ENOMEM;
@@ -254,6 +256,7 @@ static const struct phrase_section phrase_sections[] = {
     {"day_words", PK_DAYWORD, NULL},    {"year_cues", PK_YEARCUE, NULL},
     {"quarter_words", PK_QUARTER, NULL}, {"doc_words", PK_DOCWORD, "kind"},
     {"percent_words", PK_PERCENT, NULL}, {"groups", PK_GROUP, "kind"},
+    {"person_cues", PK_TITLE, NULL},
     {NULL, 0, NULL}};
 
 static int fail(char *err, size_t errlen, const char *file, const char *what,
@@ -327,6 +330,8 @@ static int load_phrases(ent_data *d, json_t *arr, const struct phrase_section *p
             return fail(err, errlen, file, ps->name,
                         "items must be strings or {\"text\": ...} objects", -EINVAL);
         }
+        if (!strcmp(ps->name, "person_cues"))
+            p.ival = 3; /* a name right after it, no role */
         if (!strcmp(ps->name, "honorifics")) {
             rc = data_flag_word(d, text, VF_HONORIFIC);
             if (rc == -ENOMEM)

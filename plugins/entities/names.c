@@ -178,7 +178,7 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
     if (f0 & (VF_STOP | VF_NOTNAME | VF_CUE | VF_ORGSTOP | VF_AND | VF_TO | VF_NUMSTOP |
               VF_NUMPREP | VF_HONORIFIC))
         return 0;
-    if ((f0 & VF_GAZ) && pos > 0)
+    if ((f0 & VF_GAZ) && !(f0 & (VF_GIVEN | VF_SYLLABLE)))
         return 0;
     if (t->flags & TF_AL)
         return 0;
@@ -190,13 +190,31 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
         return 0;
     if (!(f & (VF_SYLLABLE | VF_GIVEN)) && verb_like(c, i))
         return 0;
-    /* "and X" inside a name is a new phrase: جيفري فيلتمان وأبلغه */
-    if (pos > 0 && !(f & (VF_SYLLABLE | VF_GIVEN))) {
-        uint32_t cp;
-        size_t k = t->s;
+    if (pos > 0) {
+        uint32_t cp, cp2, last = 0;
+        size_t k = t->s, nl = nletters(c, i);
         cp = ent_next_cp(c->text, t->e, &k);
-        if (cp == 0x0648 && t->ncand > 1)
+        cp2 = k < t->e ? ent_next_cp(c->text, t->e, &k) : 0;
+        k = t->s;
+        while (k < t->e) {
+            uint32_t x = ent_next_cp(c->text, t->e, &k);
+            if (x < 0x10000 && c->d->norm->map[x])
+                last = x;
+        }
+        /* "and X" inside a name is a new phrase: فيلتمان وأبلغه, عماد ومحمد */
+        if (cp == 0x0648 && t->ncand > 1 && (!(f & (VF_SYLLABLE | VF_GIVEN)) || !(f0 & (VF_SYLLABLE | VF_GIVEN))))
             return 0;
+        if (!(f & (VF_SYLLABLE | VF_GIVEN))) {
+            /* bi-/li- + ta-: a verbal noun with a preposition (بتوقيت) */
+            if ((cp == 0x0628 || cp == 0x0644) && cp2 == 0x062A)
+                return 0;
+            /* ya-: a verb in the present (يناهز) */
+            if (cp == 0x064A && nl >= 4)
+                return 0;
+            /* a final alef: an indefinite accusative (رئيسا, تقريبا) */
+            if (last == 0x0627 && nl >= 4)
+                return 0;
+        }
     }
     /* a preposition before and a pronoun after: bi-naziri-hi */
     if (!(f & (VF_SYLLABLE | VF_GIVEN)) && t->ncand > 1 && ends_pronoun(c, i))
@@ -206,21 +224,26 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
 
 static size_t run_ar(const ent_ctx *c, size_t i, size_t max, int strong, int al_first)
 {
-    size_t j = i;
-    while (j < c->ntok && j - i < max) {
+    size_t j = i, words = 0;
+    /* max counts the words that are not particles (محمد بن زايد آل نهيان) */
+    while (j < c->ntok && words < max && j - i < 2 * max) {
         if (ar_name_ok(c, j, (int)(j - i), strong)) {
+            if (!(tok_flags0(c, j) & VF_PARTICLE))
+                words++;
             j++;
             continue;
         }
         if (is_word(c, j) && c->tok[j].script == SC_ARAB && (c->tok[j].flags & TF_PLAINAL) &&
             !(c->tok[j].flags & TF_NL) &&
-            !(tok_flags0(c, j) & (VF_STOP | VF_NOTNAME | VF_ORGSTOP | VF_CUE))) {
+            !(tok_flags0(c, j) & (VF_STOP | VF_NOTNAME | VF_ORGSTOP | VF_CUE | VF_GAZ))) {
             if (j > i && (tok_flags(c, j - 1) & VF_PARTICLE)) {
                 j++;
+                words++;
                 continue;
             }
-            /* a family name with al- after a given name: فؤاد السنيورة */
-            if (j == i + 1 && (tok_flags(c, i) & VF_GIVEN)) {
+            /* a family name with al- ends a name that began with a given
+             * name: فؤاد السنيورة, عمر حسن البشير */
+            if (j > i && (tok_flags(c, i) & VF_GIVEN)) {
                 j++;
                 break;
             }
@@ -570,6 +593,33 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
     size_t k = i + n, steps = 0, gn, rn, goff, roff, j;
     const ent_payload *g, *r;
     const char *role = t->str;
+    if (t->ival == 3) {
+        /* a cue (said, a nationality): the name follows at once; one word
+         * only when it is a given name or stands before a boundary */
+        const ent_tok *tk;
+        if (k >= c->ntok || !is_word(c, k) || (c->tok[k].flags & TF_NL))
+            return;
+        tk = &c->tok[k];
+        if ((gn = gaz_at(c, k, &g, &goff)) && g->type == ENT_PERSON) {
+            emit_gaz(c, k, goff, gn, g, NULL, NULL);
+            return;
+        }
+        if (gn || rule_at(c, k, &r, &roff))
+            return;
+        if (tk->script == SC_ARAB)
+            j = run_ar(c, k, 4, 0, 0);
+        else if (cased(c, k))
+            j = run_cs(c, k, 5);
+        else
+            return;
+        if (j == k + 1 && !(tok_flags(c, k) & VF_GIVEN) &&
+            !(j >= c->ntok || c->tok[j].kind == TK_PUNCT || (c->tok[j].flags & TF_NL) ||
+              (tok_flags0(c, j) & (VF_STOP | VF_NOTNAME))))
+            return;
+        if (j > k)
+            emit_person(c, k, tk->cand[0].off, j, j - k > 1 ? 0.8 : 0.65, NULL);
+        return;
+    }
     while (k < c->ntok && steps < 12) {
         const ent_tok *tk = &c->tok[k];
         if (tk->flags & (TF_NL | TF_TAKEN))
@@ -621,6 +671,9 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
                 e = tk->script == SC_ARAB ? org_ar(c, k, roff, rn, q, 1) : org_cased(c, k, 1);
             if (e == k && (q = pay_find(c->d, plist, PK_LOCCUE)))
                 e = loc_after_cue(c, k, rn, q, 1);
+            /* "member of a committee for ...": no name follows */
+            if (e == k && pay_find(c->d, plist, PK_ORGHEAD))
+                return;
             k = e > k ? e : k + rn;
             continue;
         }
@@ -645,6 +698,8 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
                 if (!(tok_flags(c, k) & (VF_GIVEN | VF_SYLLABLE)))
                     return;
             }
+            if (j == k + 1 && !(tok_flags(c, k) & (VF_GIVEN | VF_SYLLABLE)) && !ar_name_ok(c, k, 1, 1))
+                return; /* one word that could not stand inside a name */
             if (j > k)
                 emit_person(c, k, tk->cand[0].off, j, j - k > 1 ? 0.9 : 0.75, role);
             return;

@@ -24,6 +24,23 @@ static uint64_t tok_hash_at(const ent_ctx *c, size_t i, size_t off)
     return t->ncand ? t->cand[0].h : 0;
 }
 
+/* A word that may continue a name follows: the family name alone is then
+ * the start of another person's name (مبارك بوصوفة). */
+static int name_follows(const ent_ctx *c, size_t j)
+{
+    const ent_tok *u;
+    if (j >= c->ntok)
+        return 0;
+    u = &c->tok[j];
+    if (u->kind != TK_WORD || (u->flags & (TF_NL | TF_TAKEN)) || !u->ncand)
+        return 0;
+    if (tok_flags0(c, j) & (VF_STOP | VF_NOTNAME | VF_CUE))
+        return 0;
+    if (u->script == SC_ARAB)
+        return !(u->flags & TF_AL);
+    return (u->flags & TF_CAP) != 0;
+}
+
 static int set_add(ent_ctx *c, uint64_t h)
 {
     uint32_t k;
@@ -99,6 +116,8 @@ static void register_names(ent_ctx *c)
         nm->lastname_ok = !(tok_flags(c, (size_t)e->tstart) & VF_SURNAME) &&
                           (tok_flags(c, (size_t)e->tstart) & VF_GIVEN) &&
                           !(tok_flags(c, (size_t)e->tend - 1) & (VF_SYLLABLE | VF_GIVEN)) &&
+                          !(c->tok[e->tend - 1].flags & TF_AL) &&
+                          !(tok_flags(c, (size_t)e->tend - 2) & VF_PARTICLE) &&
                           c->tok[e->tend - 1].e - c->tok[e->tend - 1].s >= 4;
         nm->key = e->key ? strdup(e->key) : NULL;
         nm->value = e->value ? strdup(e->value) : NULL;
@@ -148,7 +167,8 @@ void resolve_block(ent_ctx *c)
                     }
                 } else if (nm->lastname_ok && nm->h[nm->n - 1] == t->cand[r].h && best_len == 0 &&
                            !(tok_flags0(c, i) & (VF_STOP | VF_CUE)) &&
-                           (t->script == SC_ARAB || (t->flags & TF_CAP))) {
+                           (t->script == SC_ARAB || (t->flags & TF_CAP)) &&
+                           !name_follows(c, i + 1)) {
                     best_len = 1;
                     best_name = k;
                     best_off = t->cand[r].off;

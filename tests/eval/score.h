@@ -139,9 +139,19 @@ static void score_add(score *sc, const gold_span *gs, size_t ng, const ent_list 
             sc->tp[e->type]++;
         } else {
             sc->fp[e->type]++;
-            if (verbose)
-                fprintf(verbose, "FP %s \"%.*s\"\n", ent_type_name(e->type),
-                        (int)(e->end - e->start), text + e->start);
+            if (verbose) {
+                size_t a = e->start > 60 ? e->start - 60 : 0, b = e->end + 40;
+                while (a > 0 && ((unsigned char)text[a] & 0xC0) == 0x80)
+                    a--;
+                for (j = e->end; j < b && text[j]; j++)
+                    ;
+                while (j > e->end && ((unsigned char)text[j] & 0xC0) == 0x80)
+                    j--;
+                fprintf(verbose, "FP %s \"%.*s\"\t%.*s<<%.*s>>%.*s\n", ent_type_name(e->type),
+                        (int)(e->end - e->start), text + e->start, (int)(e->start - a), text + a,
+                        (int)(e->end - e->start), text + e->start, (int)(j - e->end),
+                        text + e->end);
+            }
         }
     }
     for (j = 0; j < ng; j++)
