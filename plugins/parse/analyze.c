@@ -18,6 +18,7 @@
 #include <unicode/utf8.h>
 
 #define TITLE_MAX_CP 200
+#define LOOKUPS_PER_BLOCK 150
 
 typedef struct binfo {
     size_t s8, e8;     /* byte offsets in the output */
@@ -32,6 +33,7 @@ typedef struct tally {
     int touched[USCRIPT_CODE_LIMIT];
     int n_touched;
     uint32_t hits[LANGS_MAX];
+    uint32_t lookups;
     uint64_t mask_cache[USCRIPT_CODE_LIMIT];
     uint8_t mask_known[USCRIPT_CODE_LIMIT];
 } tally;
@@ -110,6 +112,7 @@ static void finish_block(const plangs *l, tally *t, binfo *b,
         v[t->touched[i]] = 0;
     t->n_touched = 0;
     memset(t->hits, 0, sizeof t->hits);
+    t->lookups = 0;
 }
 
 static int word_script(const UChar *s, int32_t p, int32_t q)
@@ -157,7 +160,10 @@ static size_t scan_words(const plangs *l, tally *t, UBreakIterator *bi,
             t->touched[t->n_touched++] = sc;
         t->by_script[sc] += q - p;
         mask = script_mask(l, t, sc);
-        if (mask & (mask - 1)) { /* two profiles or more share the script */
+        /* Two profiles or more share the script: stop words decide; the
+         * first words of a block are evidence enough. */
+        if ((mask & (mask - 1)) && t->lookups < LOOKUPS_PER_BLOCK) {
+            t->lookups++;
             uint64_t hit = langs_lookup(l, s + p, q - p) & mask;
             while (hit) {
                 t->hits[__builtin_ctzll(hit)]++;
@@ -383,6 +389,9 @@ static int spans(const pstruct *st, const binfo *bl, uint8_t kind,
         s->start = bl[i].s8;
         s->end = bl[i].e8;
         memcpy(s->lang, bl[i].lang, sizeof s->lang);
+        snprintf(s->script, sizeof s->script, "%s",
+                 bl[i].letters ? uscript_getShortName((UScriptCode)bl[i].script)
+                               : "Zyyy");
     }
     return 0;
 }

@@ -466,7 +466,10 @@ static int decode_utf8(const unsigned char *b, size_t n, size_t invalid,
         return -EINVAL;
     }
     u[len] = 0;
-    set_out(out, u, len, "UTF-8", conf, invalid, 0, 1);
+    /* nsub counts invalid sequences: enough to tell valid from not when
+     * the caller did not count the bytes. */
+    set_out(out, u, len, "UTF-8", conf, invalid ? invalid : (size_t)nsub, 0,
+            1);
     return 0;
 }
 
@@ -550,10 +553,16 @@ int detect_decode(parse_ctx *ctx, pws *ws, const unsigned char *b, size_t n,
     if (forced_charset(ctx, name, &forced))
         return decode_full(forced, b, n, 100, out, err, errlen);
 
-    /* 3. Valid UTF-8 without NUL bytes (NULs may mean UTF-16). */
+    /* 3. Valid UTF-8 without NUL bytes (NULs may mean UTF-16) and
+     * without ESC (ISO-2022): the common case, in one fast pass. */
+    if (!memchr(b, 0, n) && !memchr(b, 0x1B, n)) {
+        rc = decode_utf8(b, n, 0, 100, out, err, errlen);
+        if (rc < 0 || out->bad_bytes == 0)
+            return rc;
+        free(out->u);
+        memset(out, 0, sizeof *out);
+    }
     utf8_scan(b, (int32_t)n, &r);
-    if (r.invalid == 0 && r.nul == 0 && !r.esc)
-        return decode_utf8(b, n, 0, 100, out, err, errlen);
 
     /* 4. UTF-16 without BOM when its byte pattern is clear; else UTF-8
      * when valid (NULs become U+FFFD) or when its bad bytes are few. */

@@ -91,11 +91,13 @@
 
 typedef struct parse_ctx parse_ctx;
 
-/* A span of the published text, in bytes, with its language (BCP 47). */
+/* A span of the published text, in bytes, with its language (BCP 47)
+ * and its dominant script (ISO 15924, "Zyyy" when it has no letter). */
 typedef struct parse_span {
     size_t start;
     size_t end;
     char lang[16];
+    char script[8];
 } parse_span;
 
 typedef struct parse_lang_share {

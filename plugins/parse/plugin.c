@@ -70,10 +70,11 @@ static json_t *span_array(const parse_span *v, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++)
-        json_array_append_new(a, json_pack("{s:I, s:I, s:s}", "start",
+        json_array_append_new(a, json_pack("{s:I, s:I, s:s, s:s}", "start",
                                            (json_int_t)v[i].start, "end",
                                            (json_int_t)v[i].end, "lang",
-                                           v[i].lang));
+                                           v[i].lang, "script",
+                                           v[i].script));
     return a;
 }
 

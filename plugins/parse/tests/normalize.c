@@ -205,6 +205,8 @@ START_TEST(mixed_languages)
     ck_assert(r.langs[0].share + r.langs[1].share > 0.999);
     ck_assert_str_eq(r.paragraphs[0].lang, "ar");
     ck_assert_str_eq(r.paragraphs[2].lang, "en");
+    ck_assert_str_eq(r.paragraphs[0].script, "Arab");
+    ck_assert_str_eq(r.paragraphs[2].script, "Latn");
     ck_assert_str_eq(r.script, "Arab");
     parse_result_clear(&r);
 }

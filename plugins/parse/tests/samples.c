@@ -157,6 +157,8 @@ START_TEST(sample_structure)
         ck_assert_uint_le(b, len);
         ck_assert_str_eq(json_string_value(json_object_get(item, "lang")),
                          e->lang);
+        ck_assert_str_eq(json_string_value(json_object_get(item, "script")),
+                         e->script);
         /* Paragraphs are separated by blank lines and have no line end. */
         ck_assert(memchr(text + a, '\n', b - a) == NULL);
         ck_assert(a == 0 || (text[a - 1] == '\n' && text[a - 2] == '\n'));
