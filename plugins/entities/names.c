@@ -380,6 +380,18 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
     size_t k = i + n, m = 0, gn, goff;
     const ent_payload *g;
     int definite = (c->tok[i].flags & TF_AL) != 0;
+    /* a generic head before a known name (حركة حماس, منظمة أوبك, وكالة
+     * فرانس برس): the name is the organisation; the head only describes */
+    if (k < c->ntok && !(c->tok[k].flags & (TF_NL | TF_TAKEN)) &&
+        (gn = gaz_at(c, k, &g, &goff)) && goff == c->tok[k].s && g->type == ENT_ORG) {
+        size_t after = k + gn;
+        if (after >= c->ntok || !(c->tok[after].flags & TF_PLAINAL) ||
+            (c->tok[after].flags & TF_NL)) {
+            if (emit_it)
+                emit_gaz(c, k, goff, gn, g, NULL, NULL);
+            return after;
+        }
+    }
     while (k < c->ntok && m < 6) {
         if (c->tok[k].flags & (TF_NL | TF_TAKEN))
             break;
