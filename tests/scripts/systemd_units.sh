@@ -57,13 +57,17 @@ for d in Type=notify NotifyAccess=main 'WatchdogSec=' Restart=on-failure \
          'ExecReload=/bin/kill -HUP $MAINPID' StateDirectory=inboxd RuntimeDirectory=inboxd \
          ConfigurationDirectory=inboxd User=inboxd ProtectSystem=strict ProtectHome=yes \
          PrivateTmp=yes NoNewPrivileges=yes RestrictAddressFamilies=AF_UNIX \
-         SystemCallFilter=@system-service 'ReadWritePaths=-/var/lib/inboxd/inbox' \
+         SystemCallFilter=@system-service ReadWritePaths=/var/lib/inboxd \
          MemoryMax= RuntimeDirectoryPreserve=yes; do
     need "$d"
 done
 for d in ListenStream=/run/inboxd/events.sock SocketMode=0660 SocketGroup=inboxd; do
     grep -q "^$d" "$sock" || fail "inboxd.socket lacks $d"
 done
+# The inbox must not be a separate mount from the state (EXDEV on rename).
+if grep -q '^ReadWritePaths=.*/var/lib/inboxd/inbox' "$svc"; then
+    fail "ReadWritePaths= names the inbox alone: renames into work/ would cross mounts"
+fi
 # The socket path in the shipped configuration is the one systemd listens on.
 grep -q '"socket": *"/run/inboxd/events.sock"' etc/inboxd.json ||
     fail "etc/inboxd.json's socket is not /run/inboxd/events.sock (inboxd.socket)"
