@@ -208,13 +208,21 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
             /* bi-/li- + ta-: a verbal noun with a preposition (بتوقيت) */
             if ((cp == 0x0628 || cp == 0x0644) && cp2 == 0x062A)
                 return 0;
-            /* ya-: a verb in the present (يناهز) */
-            if (cp == 0x064A && nl >= 4)
+            /* ya-/ta- before a consonant: a verb (يناهز, تباحث); names
+             * transcribed from other languages have a vowel there (يوسف,
+             * تيري, توني, تشيني) */
+            if ((cp == 0x064A || cp == 0x062A) && nl >= 4 && cp2 != 0x064A && cp2 != 0x0648 &&
+                cp2 != 0x0627 && cp2 != 0x0634 && cp2 != 0x0647)
                 return 0;
             /* a final alef: an indefinite accusative (رئيسا, تقريبا) */
             if (last == 0x0627 && nl >= 4)
                 return 0;
         }
+    } else if (!(f & (VF_SYLLABLE | VF_GIVEN)) && t->ncand > 1) {
+        /* a first word with wa- that is no known name: "and ..." */
+        size_t k = t->s;
+        if (ent_next_cp(c->text, t->e, &k) == 0x0648)
+            return 0;
     }
     /* a preposition before and a pronoun after: bi-naziri-hi */
     if (!(f & (VF_SYLLABLE | VF_GIVEN)) && t->ncand > 1 && ends_pronoun(c, i))
@@ -618,9 +626,32 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
         }
         if (gn || rule_at(c, k, &r, &roff))
             return;
-        if (tk->script == SC_ARAB)
+        if (tk->script == SC_ARAB) {
+            /* after a weak cue the first word must look like a name: no
+             * clitic (بعملية), no verb (راقبت, تضم) */
+            uint32_t f1 = tok_flags(c, k);
+            if (!(f1 & (VF_GIVEN | VF_SYLLABLE))) {
+                size_t q = tk->s, nl = nletters(c, k);
+                uint32_t a0 = ent_next_cp(c->text, tk->e, &q), a1 = 0, last = 0;
+                int r2, clitic = 0;
+                for (r2 = 1; r2 < tk->ncand; r2++)
+                    if (tk->cand[r2].prefix)
+                        clitic = 1;
+                if (q < tk->e)
+                    a1 = ent_next_cp(c->text, tk->e, &q);
+                q = tk->s;
+                while (q < tk->e) {
+                    uint32_t x = ent_next_cp(c->text, tk->e, &q);
+                    if (x < 0x10000 && c->d->norm->map[x])
+                        last = x;
+                }
+                if (clitic || last == 0x062A || last == 0x0627 ||
+                    ((a0 == 0x064A || a0 == 0x062A) && a1 != 0x064A && a1 != 0x0648 &&
+                     a1 != 0x0627 && a1 != 0x0634 && nl >= 3))
+                    return;
+            }
             j = run_ar(c, k, 4, 0, 0);
-        else if (cased(c, k))
+        } else if (cased(c, k))
             j = run_cs(c, k, 5);
         else
             return;
