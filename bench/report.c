@@ -120,6 +120,13 @@ static void sections(json_t *res)
             printf(" %s %.2f", k, json_number_value(v));
         printf("\n");
     }
+    double failed = num_at(res, "inboxd.failed") + num_at(res, "inboxd.rejected");
+    if (failed > 0)
+        printf("inboxd: %.0f of %.0f documents failed or were rejected (see --keep and "
+               "daemon.log): the rate counts them\n",
+               failed, num_at(res, "inboxd.docs"));
+    if (json_object_get(json_object_get(res, "inboxd"), "complete") == json_false())
+        printf("inboxd: the bulk ingest did not complete: its figures cover what was done\n");
     if ((why = skipped(res, "latency")))
         printf("latency: skipped: %s\n", why);
     else if (json_object_get(res, "latency"))
