@@ -308,6 +308,11 @@ static void on_tick(uv_timer_t *t)
     struct daemon *d = t->data;
     pipeline_check_timeouts(d);
     control_notify_status(d);
+    if (d->young_seen && !d->stopping) {
+        /* A scan found files that were still changing: look again. */
+        d->young_seen = 0;
+        d->rescan_due = 1;
+    }
     if (d->rescan_due && d->n_pending == 0 && !d->stopping)
         pipeline_rescan(d);
     if (d->watchdog_usec) {
@@ -318,7 +323,10 @@ static void on_tick(uv_timer_t *t)
 
 /* --- inbox callbacks ----------------------------------------------------- */
 
-static void ib_file(void *ctx, const char *name) { pipeline_file_seen(ctx, name); }
+static void ib_file(void *ctx, const char *name, int from_scan)
+{
+    pipeline_file_seen(ctx, name, from_scan);
+}
 static void ib_overflow(void *ctx)
 {
     struct daemon *d = ctx;

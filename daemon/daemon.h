@@ -44,6 +44,7 @@ struct daemon {
     size_t n_pending;
     struct strset pending;
     int rescan_due;
+    int young_seen;           /* a scan left a file still being written */
     struct strset rejected;   /* name+inode+mtime already reported */
 
     /* Jobs in the pipeline (at most cfg.max_inflight). */
@@ -86,7 +87,7 @@ int daemon_build_config(const struct overrides *ov, const char *exe_dir,
                         struct config *cfg);
 
 /* pipeline.c */
-void pipeline_file_seen(struct daemon *d, const char *name);
+void pipeline_file_seen(struct daemon *d, const char *name, int from_scan);
 void pipeline_rescan(struct daemon *d);
 void pipeline_pump(struct daemon *d);
 int pipeline_recover(struct daemon *d);

@@ -541,7 +541,8 @@ int events_listen(struct events *ev, uv_loop_t *loop, const char *path,
     }
     r = uv_listen((uv_stream_t *)&ev->server, 128, connection_cb);
     if (r < 0) {
-        snprintf(err, errlen, "listen on %s: %s", path ? path : "systemd socket",
+        snprintf(err, errlen, "listen on %s: %s",
+                 listen_fd >= 0 ? "the service manager's socket (fd 3)" : path,
                  uv_strerror(r));
         return r;
     }

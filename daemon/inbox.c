@@ -102,7 +102,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
                     continue;
             }
             if (!inbox_ignored(e->name))
-                ib->ops.file(ib->ctx, e->name);
+                ib->ops.file(ib->ctx, e->name, 0);
         }
     }
     if (overflow) {
@@ -212,7 +212,7 @@ long inbox_scan(struct inbox *ib, size_t max)
             continue;
         found++;
         if (given < max) {
-            ib->ops.file(ib->ctx, e->d_name);
+            ib->ops.file(ib->ctx, e->d_name, 1);
             given++;
         }
     }

@@ -12,8 +12,9 @@
 #include <uv.h>
 
 struct inbox_ops {
-    /* A name that may be a complete file (close-write, rename-in, scan). */
-    void (*file)(void *ctx, const char *name);
+    /* A name that may be a complete file: from close-write or rename-in
+     * (from_scan 0), or found by a scan (1: it may still be being written). */
+    void (*file)(void *ctx, const char *name, int from_scan);
     /* Events were lost (IN_Q_OVERFLOW): rescan. */
     void (*overflow)(void *ctx);
     /* The poll timer fired: rescan. */

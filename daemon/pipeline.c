@@ -22,12 +22,17 @@
 
 struct pname {
     struct pname *next;
+    int from_scan;
     char name[];
 };
 
 enum job_kind { JOB_INBOX, JOB_RECOVERED, JOB_REPROCESS };
 enum job_outcome { OUT_NONE, OUT_DONE, OUT_FAILED, OUT_DUPLICATE, OUT_GONE,
-                   OUT_REJECTED, OUT_RETRY };
+                   OUT_REJECTED, OUT_RETRY, OUT_YOUNG };
+
+/* A file found by a scan that changed less than this ago may still be
+ * being written: it waits for its close-write or the next scan. */
+#define SCAN_MIN_AGE_MS 1000
 
 struct job {
     struct daemon *d;
@@ -47,6 +52,7 @@ struct job {
     int status;               /* from process() */
     enum job_outcome outcome;
     char *error;              /* owned */
+    int from_scan;            /* the name came from a scan, not inotify */
     const char *err_stage, *err_plugin;
     int recovered_dup;        /* recovered and already stored */
     int owns_id;              /* its id is in d->ids_inflight */
@@ -64,7 +70,7 @@ static void finish(struct job *j);
 
 /* --- intake ------------------------------------------------------------- */
 
-void pipeline_file_seen(struct daemon *d, const char *name)
+void pipeline_file_seen(struct daemon *d, const char *name, int from_scan)
 {
     struct pname *p;
     size_t len;
@@ -83,6 +89,7 @@ void pipeline_file_seen(struct daemon *d, const char *name)
     }
     memcpy(p->name, name, len + 1);
     p->next = NULL;
+    p->from_scan = from_scan;
     if (d->pend_tail)
         d->pend_tail->next = p;
     else
@@ -216,6 +223,8 @@ void pipeline_pump(struct daemon *d)
             d->n_pending--;
             strset_del(&d->pending, p->name);
             j = job_new(d, JOB_INBOX, p->name);
+            if (j)
+                j->from_scan = p->from_scan;
             free(p);
             if (!j)
                 continue;
@@ -353,9 +362,11 @@ static void claim_work(uv_work_t *w)
 
     if (j->kind == JOB_INBOX) {
         enum claim_result cr = spool_claim(&d->spool, j->name, d->cfg.max_bytes,
-                                           d->cfg.accept_hardlinks, &j->claim);
+                                           d->cfg.accept_hardlinks,
+                                           j->from_scan ? SCAN_MIN_AGE_MS : 0, &j->claim);
         switch (cr) {
         case CLAIM_GONE: j->outcome = OUT_GONE; return;
+        case CLAIM_YOUNG: j->outcome = OUT_YOUNG; return;
         case CLAIM_REJECTED: j->outcome = OUT_REJECTED; return;
         case CLAIM_FAILED:
             j->outcome = OUT_FAILED;
@@ -419,6 +430,10 @@ static void claim_after(uv_work_t *w, int status)
     struct daemon *d = j->d;
     (void)status;
     switch (j->outcome) {
+    case OUT_YOUNG:
+        d->young_seen = 1; /* the tick rescans in a second */
+        job_release(j);
+        return;
     case OUT_GONE:
         if (j->kind == JOB_REPROCESS && j->error)
             log_warn("reprocess: %s", j->error);

@@ -81,6 +81,25 @@ int spool_open(struct spool *s, const char *inbox, const char *state_dir,
         snprintf(err, errlen, "stat: %s", strerror(errno));
         goto fail;
     }
+    if (a.st_dev == b.st_dev) {
+        /* One device can still be two mounts (bind mounts): rename() across
+         * them fails with EXDEV.  Try one. */
+        char probe[64];
+        int fd;
+        snprintf(probe, sizeof probe, ".inboxd-probe-%d", (int)getpid());
+        fd = openat(s->inbox_fd, probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            close(fd);
+            if (renameat(s->inbox_fd, probe, s->work_fd, probe) < 0) {
+                int e = errno;
+                (void)unlinkat(s->inbox_fd, probe, 0);
+                if (e == EXDEV) {
+                    a.st_dev = ~b.st_dev; /* reported below */
+                }
+            } else
+                (void)unlinkat(s->work_fd, probe, 0);
+        }
+    }
     if (a.st_dev != b.st_dev) {
         r = -EXDEV;
         snprintf(err, errlen,
@@ -229,17 +248,19 @@ static int writer_holds(int fd)
 }
 
 static enum claim_result claim(struct spool *s, const char *name, uint64_t max_bytes,
-                               int accept_hardlinks, struct claim *c, int depth);
+                               int accept_hardlinks, unsigned min_age_ms, struct claim *c,
+                               int depth);
 
 enum claim_result spool_claim(struct spool *s, const char *name,
                               uint64_t max_bytes, int accept_hardlinks,
-                              struct claim *c)
+                              unsigned min_age_ms, struct claim *c)
 {
-    return claim(s, name, max_bytes, accept_hardlinks, c, 0);
+    return claim(s, name, max_bytes, accept_hardlinks, min_age_ms, c, 0);
 }
 
 static enum claim_result claim(struct spool *s, const char *name, uint64_t max_bytes,
-                               int accept_hardlinks, struct claim *c, int depth)
+                               int accept_hardlinks, unsigned min_age_ms, struct claim *c,
+                               int depth)
 {
     struct stat st, st2;
     int fd = -1, r;
@@ -265,6 +286,17 @@ static enum claim_result claim(struct spool *s, const char *name, uint64_t max_b
         return CLAIM_REJECTED;
     }
     c->received_ms = util_now_ms();
+    if (min_age_ms) {
+        /* A scan cannot tell a complete file from one still being written:
+         * one that changed (mtime) or arrived (ctime) just now waits for its
+         * close-write, or for the next scan. */
+        int64_t m = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+        int64_t ct = (int64_t)st.st_ctim.tv_sec * 1000 + st.st_ctim.tv_nsec / 1000000;
+        if (ct > m)
+            m = ct;
+        if (c->received_ms - m < (int64_t)min_age_ms && c->received_ms >= m - 60000)
+            return CLAIM_YOUNG;
+    }
     new_ticket(c->ticket);
     if ((r = write_sidecar_at(s->work_fd, c->ticket, name, c->received_ms, 1)) < 0) {
         snprintf(c->reason, sizeof c->reason, "cannot write to work/: %s",
@@ -315,7 +347,7 @@ static enum claim_result claim(struct spool *s, const char *name, uint64_t max_b
         if (fd >= 0)
             close(fd);
         if (r == 0 && depth < 3)
-            return claim(s, name, max_bytes, accept_hardlinks, c, depth + 1);
+            return claim(s, name, max_bytes, accept_hardlinks, min_age_ms, c, depth + 1);
         return CLAIM_GONE;
     }
     for (int tries = 0;; tries++) {

@@ -40,6 +40,8 @@ enum claim_result {
     CLAIM_OK,       /* claimed: *ticket, *raw, *len set */
     CLAIM_GONE,     /* the name vanished: nothing to do */
     CLAIM_REJECTED, /* not taken, left in the inbox: reason set */
+    CLAIM_YOUNG,    /* found by a scan and changed in the last min_age_ms:
+                       maybe still being written; left for later */
     CLAIM_FAILED    /* taken but unreadable: moved to failed/, reason set */
 };
 
@@ -52,11 +54,12 @@ struct claim {
 };
 
 /* Claims inbox/name: checks it (regular file, size <= max_bytes, single
- * link unless accept_hardlinks), writes the sidecar, renames it into work/
- * and reads the claimed copy (O_NOFOLLOW). */
+ * link unless accept_hardlinks, not changed in the last min_age_ms), writes
+ * the sidecar, renames it into work/ and reads the claimed copy
+ * (O_NOFOLLOW). */
 enum claim_result spool_claim(struct spool *s, const char *name,
                               uint64_t max_bytes, int accept_hardlinks,
-                              struct claim *c);
+                              unsigned min_age_ms, struct claim *c);
 
 /* A file found in work/ at start-up. */
 struct recovered {
