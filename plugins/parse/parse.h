@@ -59,19 +59,40 @@
  *  the title is the first sentence of the lead (cut at a word boundary to
  *  at most 200 characters, with "..." appended as U+2026).
  *
+ *  Formats.  By extension: .txt/.text and no extension are text, .md
+ *  Markdown, .html/.htm/.xhtml HTML, .json the envelope {"title", "body",
+ *  "source", "published", "lang"} ("body" required, a string; other
+ *  members ignored; an HTML body is read as HTML).  Any other extension is
+ *  sniffed on the decoded text: an envelope, HTML, Markdown, else text.
+ *  HTML goes through libxml2's HTML parser; its main container (<article>,
+ *  <main>, role=main, else <body>) minus scripts, styles, navigation,
+ *  forms, hidden elements and the containers the marker file names gives
+ *  one line per block element; one <br> is a space, two end the block.
+ *  Plain text gets the traces scrapers leave (image lines "![]()", table
+ *  pipes, rules); Markdown gets CommonMark's inline syntax removed.
+ *
  *  Structure.  Captions are lines of at most 25 words (or 60 words after an
  *  image placeholder such as "![]()") without final punctuation that stand
- *  between paragraphs; HTML <figcaption> is a caption.  The byline is the
- *  line just before the source line, split on the separators of the marker
- *  file; a line starting with a byline prefix ("By") is a byline too.
- *  Hard-wrapped plain text (lines of at most 100 characters that mostly do
- *  not end a sentence) is joined into paragraphs; Markdown paragraphs follow
- *  CommonMark (consecutive lines are one paragraph).
+ *  between paragraphs; HTML <figcaption> is a caption.  The source line is
+ *  one of the last four lines, starting with a source marker; its URL (or
+ *  a URL on the next line) is source_url.  The byline is the line just
+ *  before the source line, split on the separators of the marker file; a
+ *  line starting with a byline prefix ("By") near the head or at the end
+ *  is a byline too.  Hard-wrapped plain text (lines of 50 to 100
+ *  characters that mostly do not end a sentence) is joined into
+ *  paragraphs; Markdown paragraphs follow CommonMark (consecutive lines
+ *  are one paragraph).
+ *
+ *  Languages.  Per paragraph: the script with most letters (uscript; Han
+ *  with kana is "Jpan"), then the profile of that script with most stop
+ *  words (langs.json), else the script's language, else "und"; an "und"
+ *  paragraph takes the main language of its script in the document.  The
+ *  document's langs are the languages' shares of the letters.
  *
  *  Counts.  chars are code points of the published text, words are ICU word
  *  break segments holding a letter or a number, sentences are ICU sentence
  *  break segments holding one.
- *
+
  * Thread safety: a parse_ctx is read-only after parse_ctx_new() (plus a
  * locked pool of ICU objects), so parse_document() may run on several
  * threads at once with one ctx.

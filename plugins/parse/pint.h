@@ -214,13 +214,11 @@ typedef struct pstruct {
     ubuf buf;       /* the text of the blocks */
     pblock *blocks; /* the title first, then document order */
     size_t n_blocks;
-    int has_title_line; /* blocks[0] is the title */
     char *title;   /* explicit title (UTF-8, owned) or NULL: derive */
     char *source;  /* source line as written, or NULL */
     char *source_url;
     char **byline;
     size_t n_byline;
-    int only_boilerplate; /* there were lines, all of them boilerplate */
 } pstruct;
 
 int structure_build(const pmarkers *m, pextract *x, plines *lines,

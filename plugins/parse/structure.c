@@ -554,7 +554,6 @@ int structure_build(const pmarkers *m, pextract *x, plines *lines,
 {
     rblocks r = {0};
     int rc;
-    size_t any = 0;
     memset(st, 0, sizeof *st);
     if (x->source && !(st->source = strdup(x->source)))
         return -ENOMEM;
@@ -570,7 +569,6 @@ int structure_build(const pmarkers *m, pextract *x, plines *lines,
     if ((rc = ubuf_reserve(&r.wb, (int64_t)x->text.len + 16)) < 0 ||
         (rc = build_blocks(m, x, lines, &r)) < 0)
         goto out;
-    any = r.n;
     drop_boilerplate(m, &r);
     if ((rc = find_tail(m, &r, st)) < 0 ||
         (rc = prefixed_byline(m, &r, st)) < 0 ||
@@ -587,7 +585,6 @@ int structure_build(const pmarkers *m, pextract *x, plines *lines,
         if (r.v[i].kind == RK_TITLE) {
             if ((rc = emit(st, &r.v[i], BK_TITLE, r.n)) < 0)
                 goto out;
-            st->has_title_line = 1;
             if (!st->title &&
                 !(st->title = u_to_utf8_dup(r.wb.s + r.v[i].start,
                                             r.v[i].len))) {
@@ -606,7 +603,6 @@ int structure_build(const pmarkers *m, pextract *x, plines *lines,
                 goto out;
         }
     }
-    st->only_boilerplate = any > 0 && st->n_blocks == 0;
     st->buf = r.wb;
     memset(&r.wb, 0, sizeof r.wb);
     rc = 0;
