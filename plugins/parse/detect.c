@@ -18,15 +18,21 @@
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
 
-#define SAMPLE_MAX (64 * 1024)
+#define SAMPLE_MAX (32 * 1024)    /* decoded and scored per candidate */
+#define UCSDET_SAMPLE (16 * 1024) /* given to ucsdet */
 #define MAX_CANDIDATES 24
+#define MAX_WORD_LETTERS 30
 
 /* The legacy charsets inboxd supports, tried on every non-UTF document, in
  * order of preference when they decode a sample to the same text (the
  * windows-125x supersets first). */
 static const char *const fixed_candidates[] = {
     "windows-1252", "windows-1256", "windows-1253", "windows-1258",
-    "ISO-8859-6",   "ISO-8859-7",   NULL};
+    "ISO-8859-6",   "ISO-8859-7",
+    /* and those of the other languages with profiles (Turkish, Russian,
+     * Ukrainian, Bulgarian), so that a profile's stop words never make a
+     * near miss look right and skip ucsdet */
+    "windows-1254", "windows-1251", "KOI8-R", NULL};
 
 /* A subset charset passes its ucsdet confidence on to its superset, so
  * that identical decodings tie and the superset wins. */
@@ -42,6 +48,8 @@ static const char *superset_of(const char *cs)
         return "windows-1255";
     if (!strcmp(cs, "ISO-8859-9"))
         return "windows-1254";
+    if (!strcmp(cs, "ISO-8859-2"))
+        return "windows-1250"; /* not a superset, but the usual mix-up */
     return NULL;
 }
 
@@ -168,7 +176,9 @@ typedef struct pscore {
     size_t odd;      /* script changes inside a word, symbols inside words */
     size_t nonascii; /* non-ASCII characters */
     size_t hits;     /* stop words */
+    size_t words;
     size_t chars;
+    uint64_t hash; /* of the decoded sample: equal hashes, same text */
 } pscore;
 
 static int is_bad_char(UChar32 c)
@@ -197,6 +207,8 @@ static void score_text(const plangs *langs, const UChar *u, int32_t n,
     int pending_sym = 0;  /* a symbol followed a letter */
     int prev_lower = 0;   /* the previous letter was lower case: 1 ASCII,
                              2 non-ASCII */
+    int32_t spaced = 0;   /* letters of the word in scripts written with
+                             spaces between words */
     memset(s, 0, sizeof *s);
     while (i < n) {
         UChar32 c;
@@ -213,6 +225,8 @@ static void score_text(const plangs *langs, const UChar *u, int32_t n,
                 if (c <= 'Z' && prev_lower == 2)
                     s->odd++;
                 prev_lower = c >= 'a' ? 1 : 0;
+                spaced++; /* (ASCII alone is never odd: every candidate
+                             decodes it the same) */
             } else if (c >= '0' && c <= '9') {
                 prev_letter = 0;
                 pending_sym = 0;
@@ -245,8 +259,16 @@ static void score_text(const plangs *langs, const UChar *u, int32_t n,
                 if (t == U_UPPERCASE_LETTER && prev_lower)
                     s->odd++;
                 if (t != U_NON_SPACING_MARK && t != U_ENCLOSING_MARK &&
-                    t != U_COMBINING_SPACING_MARK)
+                    t != U_COMBINING_SPACING_MARK) {
+                    int lb = u_getIntPropertyValue(c, UCHAR_LINE_BREAK);
                     prev_lower = t == U_LOWERCASE_LETTER ? 2 : 0;
+                    if (lb != U_LB_IDEOGRAPHIC && lb != U_LB_COMPLEX_CONTEXT &&
+                        lb != U_LB_CONDITIONAL_JAPANESE_STARTER &&
+                        lb != U_LB_H2 && lb != U_LB_H3 && lb != U_LB_JL &&
+                            lb != U_LB_JV && lb != U_LB_JT &&
+                        ++spaced > MAX_WORD_LETTERS)
+                        s->odd++; /* no real word has 30 letters */
+                }
             } else if (t != U_UNASSIGNED && !u_isUWhiteSpace(c) &&
                        (prev_letter || pending_sym)) {
                 /* Symbols after a letter: odd if a letter follows. */
@@ -269,18 +291,26 @@ static void score_text(const plangs *langs, const UChar *u, int32_t n,
             continue;
         }
         /* A word ends. */
+        s->words += wl > 0;
         if (wl > 0 && wl < 48 && langs_lookup(langs, word, wl))
             s->hits++;
         wl = 0;
         prev_lower = 0;
+        spaced = 0;
         wscript = -1;
         prev_letter = 0;
         pending_sym = 0;
     }
+    s->words += wl > 0;
     if (wl > 0 && wl < 48 && langs_lookup(langs, word, wl))
         s->hits++;
     s->score = (double)s->good - 6.0 * (double)s->bad - 4.0 * (double)s->odd +
                3.0 * (double)s->hits;
+    s->hash = 1469598103934665603ull;
+    for (int32_t k = 0; k < n; k++) {
+        s->hash ^= u[k];
+        s->hash *= 1099511628211ull;
+    }
 }
 
 /* --- candidates ------------------------------------------------------------ */
@@ -289,6 +319,20 @@ struct cand {
     char name[48];
     int conf; /* ucsdet's (or a declared charset's) confidence */
 };
+
+/* The best total among the candidates that decode the sample to another
+ * text than the best one does (a subset and its superset often decode it
+ * the same); -1e300 when there is none. */
+static double runner_up(const pscore *sc, const double *total,
+                        const int *valid, int nc, int best)
+{
+    double second = -1e300;
+    for (int i = 0; i < nc; i++)
+        if (valid[i] && i != best && sc[i].hash != sc[best].hash &&
+            total[i] > second)
+            second = total[i];
+    return second;
+}
 
 static int cand_add(struct cand *c, int *n, const char *name, int conf)
 {
@@ -525,7 +569,8 @@ int detect_decode(parse_ctx *ctx, pws *ws, const unsigned char *b, size_t n,
     struct cand c[MAX_CANDIDATES];
     double total[MAX_CANDIDATES];
     pscore sc[MAX_CANDIDATES];
-    int nc = 0, best = -1, u16;
+    int valid[MAX_CANDIDATES] = {0};
+    int nc = 0, best = -1, u16, scored = 0, esc_only = 0;
     size_t sn = n < SAMPLE_MAX ? n : SAMPLE_MAX;
     double second = -1e300;
     struct u8scan r;
@@ -590,45 +635,72 @@ int detect_decode(parse_ctx *ctx, pws *ws, const unsigned char *b, size_t n,
     }
     for (int i = 0; fixed_candidates[i]; i++)
         cand_add(c, &nc, fixed_candidates[i], 0);
-    add_ucsdet(ws, b, sn, html, c, &nc);
-    if (r.esc && r.invalid == 0 && !u16) {
-        /* 7-bit with escapes: an ISO-2022 charset, or UTF-8 after all. */
-        int any = 0;
-        for (int i = 0; i < nc; i++)
-            any |= !strncmp(c[i].name, "ISO-2022", 8) && c[i].conf >= 30;
-        if (!any)
-            return decode_utf8(b, n, 0, 100, out, err, errlen);
-    }
+    if (r.esc && r.invalid == 0 && !u16)
+        esc_only = 1;
 
-    for (int i = 0; i < nc; i++) {
-        UChar *u = NULL;
-        int32_t len = 0;
-        size_t bad = 0;
-        total[i] = -1e300;
-        rc = decode_with(c[i].name, b, sn, sn == n, &u, &len, &bad, NULL,
-                         NULL, 0);
-        if (rc == -ENOMEM) {
-            perr(err, errlen, "out of memory");
-            return rc;
+    /* Score the candidates; ucsdet (slow: n-grams for every 8-bit
+     * charset) only when none of ours is clearly right: plausible and
+     * speaking a language of the profiles. */
+    for (int pass = 0; pass < 2; pass++) {
+        int from = pass ? scored : 0;
+        if (pass) {
+            double margin = best < 0 ? 0 : total[best] - runner_up(sc, total, valid, nc, best);
+            int ok = best >= 0 && !esc_only &&
+                     sc[best].hits * 20 >= sc[best].words &&
+                     sc[best].hits >= 3 &&
+                     (sc[best].bad + sc[best].odd) * 50 <=
+                         (sc[best].nonascii ? sc[best].nonascii : 1) &&
+                     margin >= 3.0;
+            if (ok)
+                break;
+            add_ucsdet(ws, b, sn < UCSDET_SAMPLE ? sn : UCSDET_SAMPLE, html,
+                       c, &nc);
+            if (esc_only) {
+                /* 7-bit with escapes: an ISO-2022 charset, or UTF-8. */
+                int any = 0;
+                for (int i = 0; i < nc; i++)
+                    any |= !strncmp(c[i].name, "ISO-2022", 8) &&
+                           c[i].conf >= 30;
+                if (!any)
+                    return decode_utf8(b, n, 0, 100, out, err, errlen);
+            }
         }
-        if (rc < 0)
-            continue;
-        score_text(ctx->langs, u, len, &sc[i]);
-        free(u);
-        /* ucsdet's opinion weighs 5% of the non-ASCII characters. */
-        total[i] = sc[i].score +
-                   0.05 * (double)sc[i].nonascii * c[i].conf / 100.0;
-        if (best < 0 || total[i] > total[best])
-            best = i;
+        for (int i = from; i < nc; i++) {
+            UChar *u = NULL;
+            int32_t len = 0;
+            size_t bad = 0;
+            valid[i] = 0;
+            rc = decode_with(c[i].name, b, sn, sn == n, &u, &len, &bad,
+                             NULL, NULL, 0);
+            if (rc == -ENOMEM) {
+                perr(err, errlen, "out of memory");
+                return rc;
+            }
+            if (rc < 0)
+                continue;
+            score_text(ctx->langs, u, len, &sc[i]);
+            free(u);
+            valid[i] = 1;
+        }
+        /* ucsdet's opinion weighs 5% of the non-ASCII characters; it may
+         * have raised the confidence of a candidate of the first pass. */
+        best = -1;
+        for (int i = 0; i < nc; i++) {
+            total[i] = -1e300;
+            if (!valid[i])
+                continue;
+            total[i] = sc[i].score +
+                       0.05 * (double)sc[i].nonascii * c[i].conf / 100.0;
+            if (best < 0 || total[i] > total[best])
+                best = i;
+        }
+        scored = nc;
     }
-    /* The runner-up that decodes differently (equal totals are the same
-     * text under a subset and its superset). */
-    for (int i = 0; best >= 0 && i < nc; i++)
-        if (total[i] < total[best] && total[i] > second)
-            second = total[i];
+    if (best >= 0)
+        second = runner_up(sc, total, valid, nc, best);
 
     /* 6. Plausible text?  Otherwise read the bytes as UTF-8. */
-    if (best >= 0 && total[best] > -1e300) {
+    if (best >= 0) {
         pscore *s = &sc[best];
         double na = (double)(s->nonascii ? s->nonascii : 1);
         double implausible = (double)(s->bad + s->odd) / na;

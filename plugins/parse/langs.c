@@ -61,9 +61,19 @@ static int32_t fold(const UChar *w, int32_t n, UChar *out)
     int32_t k;
     if (n <= 0 || n > WORD_MAX)
         return -1;
-    /* ASCII words (most Latin-script words) fold to lower case. */
-    for (k = 0; k < n && w[k] < 0x80; k++)
-        out[k] = (UChar)(w[k] >= 'A' && w[k] <= 'Z' ? w[k] + 32 : w[k]);
+    /* Most words fold one character at a time (ASCII, Arabic, Greek,
+     * precomposed Vietnamese): no string folding, no normalization. */
+    for (k = 0; k < n; k++) {
+        UChar c = w[k];
+        if (c < 0x80)
+            out[k] = (UChar)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        else if (!U16_IS_SURROGATE(c) && (pclass(c) & PC_FOLD1) &&
+                 (c = (UChar)u_foldCase(c, U_FOLD_CASE_DEFAULT)) < 0xFFFF &&
+                 (pclass(c) & PC_FOLD1))
+            out[k] = c;
+        else
+            break;
+    }
     if (k == n)
         return n;
     k = u_strFoldCase(tmp, WORD_MAX * 2, w, n, U_FOLD_CASE_DEFAULT, &e);

@@ -237,7 +237,10 @@ enum {
     PC_HSPACE = 2,    /* Zs, TAB: becomes one ' ' */
     PC_WHITE = 4,     /* White_Space */
     PC_ALNUM = 8,     /* u_isalnum */
-    PC_DIGIT = 16     /* Nd */
+    PC_DIGIT = 16,    /* Nd */
+    PC_FOLD1 = 32     /* simple case folding is full case folding, the
+                         character is NFC_Quick_Check=Yes with combining
+                         class 0: a word of these folds one by one */
 };
 extern uint8_t ptab[65536];
 void ptab_init(void);

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
@@ -22,6 +23,20 @@ uint8_t ptab_slow(UChar32 c)
         k |= PC_ALNUM;
     if (u_charType(c) == U_DECIMAL_DIGIT_NUMBER)
         k |= PC_DIGIT;
+    {
+        UChar in[2], full[8];
+        int32_t n = 0, m;
+        UErrorCode e = U_ZERO_ERROR;
+        UChar32 f = u_foldCase(c, U_FOLD_CASE_DEFAULT), g;
+        U16_APPEND_UNSAFE(in, n, c);
+        m = u_strFoldCase(full, 8, in, n, U_FOLD_CASE_DEFAULT, &e);
+        if (U_SUCCESS(e) && m == U16_LENGTH(f)) {
+            U16_GET(full, 0, 0, m, g);
+            if (g == f && u_getCombiningClass(c) == 0 &&
+                u_getIntPropertyValue(c, UCHAR_NFC_QUICK_CHECK) == UNORM_YES)
+                k |= PC_FOLD1;
+        }
+    }
     return k;
 }
 
