@@ -217,6 +217,12 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
             /* a final alef: an indefinite accusative (رئيسا, تقريبا) */
             if (last == 0x0627 && nl >= 4)
                 return 0;
+            /* from the third word on: a long word with bi-/li- (لمناقشة,
+             * بدعوى) or a noun with -hu (تشبثه) is the sentence going on */
+            if (pos >= 2 && nl >= 5 && (cp == 0x0628 || cp == 0x0644))
+                return 0;
+            if (pos >= 2 && nl >= 4 && last == 0x0647)
+                return 0;
         }
     } else if (!(f & (VF_SYLLABLE | VF_GIVEN)) && t->ncand > 1) {
         /* a first word with wa- that is no known name: "and ..." */
@@ -734,11 +740,21 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
                  * no name can be told */
                 const ent_payload *g2;
                 size_t o2;
-                if (gaz_at(c, j, &g2, &o2) || rule_at(c, j, &g2, &o2) || (c->tok[j].flags & TF_AL)) {
+                if (gaz_at(c, j, &g2, &o2) || rule_at(c, j, &g2, &o2)) {
                     k = j;
                     continue;
                 }
-                if (!(tok_flags(c, k) & (VF_GIVEN | VF_SYLLABLE)))
+                if ((c->tok[j].flags & TF_PLAINAL) && !(tok_flags(c, k) & VF_NOTNAME) &&
+                    !(tok_flags0(c, j) & (VF_ORGSTOP | VF_CUE | VF_GAZ))) {
+                    /* a given name and a family name with al- (فارس السقاف) */
+                    emit_person(c, k, tk->cand[0].off, j + 1, 0.75, role);
+                    return;
+                }
+                if (c->tok[j].flags & TF_AL) {
+                    k = j;
+                    continue;
+                }
+                if (!(tok_flags(c, k) & (VF_GIVEN | VF_SYLLABLE)) && !verb_like(c, j))
                     return;
             }
             if (j == k + 1 && !(tok_flags(c, k) & (VF_GIVEN | VF_SYLLABLE)) && !ar_name_ok(c, k, 1, 1))
@@ -788,6 +804,35 @@ static size_t vn_name(const ent_ctx *c, size_t i)
             syl++;
     if (syl + 1 < j - i || syl < 2)
         return i;
+    return j;
+}
+
+/* After a person ending at token e: "... و Y Z" or "، Y Z" names another
+ * person in the same list. */
+static size_t coordinated(ent_ctx *c, size_t e)
+{
+    size_t k = e, j, q;
+    const ent_tok *t;
+    int r;
+    if (k < c->ntok && (tok_is(c, k, 0x060C) || tok_is(c, k, ',')))
+        k++;
+    if (k >= c->ntok || !is_word(c, k) || c->tok[k].script != SC_ARAB ||
+        (c->tok[k].flags & TF_NL))
+        return e;
+    t = &c->tok[k];
+    q = t->s;
+    if (ent_next_cp(c->text, t->e, &q) != 0x0648)
+        return e;
+    for (r = 1; r < t->ncand; r++)
+        if (t->cand[r].prefix && !(t->cand[r].fl & (VF_STOP | VF_NOTNAME | VF_CUE | VF_TITLE)) &&
+            !t->cand[r].al)
+            break;
+    if (r == t->ncand || (t->cand[r].fl & VF_GAZ))
+        return e;
+    j = run_ar(c, k + 1, 3, 0, 0);
+    if (j - k < 2)
+        return e;
+    emit_person(c, k, t->cand[r].off, j, 0.65, NULL);
     return j;
 }
 
@@ -854,8 +899,19 @@ void names_run(ent_ctx *c)
                 !(cased(c, i) && !(t->flags & TF_CAP) && q->str == NULL)) {
                 size_t before = c->nc;
                 person_after_title(c, i, rn, q);
-                if (c->nc > before)
+                if (c->nc > before) {
+                    /* lists of people: the last entity is the person */
+                    const ent_cand_ent *last = &c->c[c->nc - 1];
+                    size_t e2 = last->type == ENT_PERSON && last->tend > 0 ? (size_t)last->tend : 0;
+                    int more = 8; /* bounded: a list of at most 8 more */
+                    while (e2 && more-- > 0) {
+                        size_t n2 = coordinated(c, e2);
+                        if (n2 <= e2)
+                            break;
+                        e2 = n2;
+                    }
                     continue;
+                }
             }
             if ((q = pay_find(c->d, plist, PK_ORGHEAD))) {
                 if (t->script == SC_ARAB)

@@ -113,8 +113,11 @@ static void register_names(ent_ctx *c)
         nm->type = e->type;
         /* the family name alone: names with a given name first, not
          * Vietnamese ones (whose last word is the given name) */
-        nm->lastname_ok = !(tok_flags(c, (size_t)e->tstart) & VF_SURNAME) &&
-                          (tok_flags(c, (size_t)e->tstart) & VF_GIVEN) &&
+        /* the family name alone: names in the given-name-first order (not
+         * Vietnamese ones), with a family name that is no given name */
+        nm->lastname_ok = !(tok_flags(c, (size_t)e->tstart) & (VF_SURNAME | VF_SYLLABLE)) &&
+                          ((tok_flags(c, (size_t)e->tstart) & VF_GIVEN) ||
+                           (e->attrs && strstr(e->attrs, "\"role\""))) &&
                           !(tok_flags(c, (size_t)e->tend - 1) & (VF_SYLLABLE | VF_GIVEN)) &&
                           !(c->tok[e->tend - 1].flags & TF_AL) &&
                           !(tok_flags(c, (size_t)e->tend - 2) & VF_PARTICLE) &&

@@ -157,9 +157,19 @@ static void score_add(score *sc, const gold_span *gs, size_t ng, const ent_list 
     for (j = 0; j < ng; j++)
         if (!hit[j] && (mask & (1u << gs[j].type))) {
             sc->fn[gs[j].type]++;
-            if (verbose)
-                fprintf(verbose, "FN %s \"%.*s\"\n", ent_type_name(gs[j].type),
-                        (int)(gs[j].end - gs[j].start), text + gs[j].start);
+            if (verbose) {
+                size_t a = gs[j].start > 60 ? gs[j].start - 60 : 0, b = gs[j].end, e2 = b;
+                while (a > 0 && ((unsigned char)text[a] & 0xC0) == 0x80)
+                    a--;
+                while (text[e2] && e2 < b + 40)
+                    e2++;
+                while (e2 > b && ((unsigned char)text[e2] & 0xC0) == 0x80)
+                    e2--;
+                fprintf(verbose, "FN %s \"%.*s\"\t%.*s<<%.*s>>%.*s\n", ent_type_name(gs[j].type),
+                        (int)(gs[j].end - gs[j].start), text + gs[j].start,
+                        (int)(gs[j].start - a), text + a, (int)(b - gs[j].start),
+                        text + gs[j].start, (int)(e2 - b), text + b);
+            }
         }
     free(hit);
 }
