@@ -57,9 +57,16 @@ static size_t gaz_at(const ent_ctx *c, size_t i, const ent_payload **gp, size_t 
     if (!n)
         return 0;
     *gp = pay_find(c->d, p, PK_GAZ);
-    /* a cased script wants a capital (or an acronym) */
-    if (cased(c, i) && !(c->tok[i].flags & TF_CAP))
+    /* a cased script wants a capital (or an acronym): on the first word,
+     * or on a later one of a longer name (châu Âu, mer Rouge, dpa alone
+     * is not enough) */
+    if (cased(c, i) && !(c->tok[i].flags & TF_CAP)) {
+        size_t k;
+        for (k = i + 1; k < i + n; k++)
+            if (c->tok[k].flags & TF_CAP)
+                return n;
         return 0;
+    }
     return n;
 }
 
