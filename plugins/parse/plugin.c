@@ -1,8 +1,13 @@
 /*
  * The inboxd plugin "parse" (stage PARSE): parse_document() on the
  * document's raw bytes, then the results through the host services: the
- * text, the language, the metadata keys of the pipeline contract and the
- * "text.ascii_digits" view.  Config keys: see parse_ctx_new() in parse.h.
+ * text, the language, the "text.ascii_digits" view and the metadata keys
+ * of the pipeline contract -- title, lead, byline, source, source_url,
+ * published, format, charset, charset_confidence, replaced_bytes, script,
+ * langs, paragraphs and captions ({start, end, lang, script}: bytes into
+ * the text), counts -- plus lang_declared (JSON "lang", <html lang>).
+ * Absent optional keys are removed, so a re-run leaves no stale value.
+ * Config keys: see parse_ctx_new() in parse.h.
  *
  * Outcomes: PARSE_FAILED -> INBOXD_FAILED with the reason (empty
  * documents, not text, bad JSON envelope, text too large); out of memory
