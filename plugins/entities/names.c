@@ -157,6 +157,22 @@ static int verb_like(const ent_ctx *c, size_t i)
         return 1;
     if (n >= 10 && (!memcmp(w, "\xD9\x8A\xD8\xAA", 4) || !memcmp(w, "\xD8\xAA\xD8\xAA", 4)))
         return 1; /* يت-, تت-: present tense of form V/VI */
+    /* verbal nouns of five letters: taf'il (تشكيل, تنفيذ) and if'al (إصدار,
+     * اعلان); names seldom have these shapes */
+    if (n == 10) {
+        uint32_t l[5];
+        size_t k = 0;
+        int m;
+        for (m = 0; m < 5 && k < n; m++)
+            l[m] = ent_next_cp(w, n, &k);
+        if (m == 5 && k == n) {
+            uint32_t a = l[0] < 0x10000 ? c->d->norm->map[l[0]] : 0;
+            if (a == 0x062A && l[3] == 0x064A)
+                return 1;
+            if (a == 0x0627 && l[3] == 0x0627 && l[1] != 0x0644)
+                return 1;
+        }
+    }
     return 0;
 }
 
@@ -836,7 +852,9 @@ static size_t coordinated(ent_ctx *c, size_t e)
             break;
     if (r == t->ncand || (t->cand[r].fl & VF_GAZ))
         return e;
-    j = run_ar(c, k + 1, 3, 0, 0);
+    j = k + 1;
+    while (j < c->ntok && j - k <= 3 && ar_name_ok(c, j, (int)(j - k), 0))
+        j++;
     if (j - k < 2)
         return e;
     emit_person(c, k, t->cand[r].off, j, 0.65, NULL);
@@ -858,8 +876,14 @@ static size_t given_name(const ent_ctx *c, size_t i, size_t *off)
         if (r == t->ncand)
             return i;
         *off = t->cand[r].off;
-        j = i + 1;
-        j = j + (run_ar(c, j, 3, 0, 0) - j);
+        j = run_ar(c, i, 4, 0, 0);
+        if (j == i) {
+            /* the given name itself did not pass as a name word (a clitic
+             * reading): run from the next word */
+            j = run_ar(c, i + 1, 3, 0, 0);
+            if (j == i + 1)
+                return i;
+        }
         return j - i >= 2 ? j : i;
     }
     if (cased(c, i) && (tok_flags0(c, i) & VF_GIVEN) && (t->flags & TF_CAP)) {
