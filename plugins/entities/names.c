@@ -92,6 +92,14 @@ static size_t rule_at(const ent_ctx *c, size_t i, const ent_payload **rp, size_t
     return rule_at2(c, i, rp, off, &pl);
 }
 
+/* A title, an organisation head or a place cue starts at token i. */
+static int cue_here(const ent_ctx *c, size_t i)
+{
+    int32_t p;
+    size_t off;
+    return match_at(c, i, (1u << PK_TITLE) | (1u << PK_ORGHEAD) | (1u << PK_LOCCUE), &p, &off) > 0;
+}
+
 /* ---- name runs --------------------------------------------------------- */
 
 /* An Arabic word with a clitic prefix (bi-, li-, ka-) that ends with a
@@ -198,8 +206,10 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
         (!(f0 & VF_STOP) || madda_alef(c, i) ||
          (pos > 0 && !hamza_any(c, i) && (tok_flags(c, i - 1) & VF_SYLLABLE))))
         return 1;
-    if (f0 & (VF_STOP | VF_NOTNAME | VF_CUE | VF_ORGSTOP | VF_AND | VF_TO | VF_NUMSTOP |
-              VF_NUMPREP | VF_HONORIFIC))
+    if (f0 & (VF_STOP | VF_NOTNAME | VF_ORGSTOP | VF_AND | VF_TO | VF_NUMSTOP | VF_NUMPREP |
+              VF_HONORIFIC))
+        return 0;
+    if ((f0 & VF_CUE) && cue_here(c, i))
         return 0;
     if ((f0 & VF_GAZ) && !(f0 & (VF_GIVEN | VF_SYLLABLE)))
         return 0;
@@ -311,7 +321,11 @@ static int cs_name_ok(const ent_ctx *c, size_t i, int pos)
      * function word once its diacritics are gone (Đỗ / do) */
     if ((f0 & (VF_STOP | VF_NOTNAME)) && (t->flags & TF_SENT))
         return 0;
-    if (f0 & (VF_CUE | VF_ORGSTOP | VF_HONORIFIC))
+    if (f0 & (VF_ORGSTOP | VF_HONORIFIC))
+        return 0;
+    /* the first word of a cue phrase stops a name only where the phrase is
+     * there (Chính phủ, not Phạm Minh Chính) */
+    if ((f0 & VF_CUE) && cue_here(c, i))
         return 0;
     if ((t->flags & TF_ALLCAPS) && nletters(c, i) > 1)
         return 0;
@@ -484,7 +498,7 @@ static int cap_or_gaz(const ent_ctx *c, size_t k, size_t *len)
         return 1;
     }
     if (is_word(c, k) && cased(c, k) && (c->tok[k].flags & TF_CAP) && !(c->tok[k].flags & TF_NL) &&
-        !(tok_flags0(c, k) & (VF_STOP | VF_TITLE | VF_HONORIFIC | VF_NOTNAME))) {
+        !(tok_flags0(c, k) & (VF_STOP | VF_HONORIFIC | VF_NOTNAME))) {
         *len = 1;
         return 1;
     }
@@ -871,7 +885,8 @@ static size_t given_name(const ent_ctx *c, size_t i, size_t *off)
     if (t->script == SC_ARAB) {
         /* the reading that is a given name gives the surface start */
         for (r = 0; r < t->ncand; r++)
-            if ((t->cand[r].fl & VF_GIVEN) && !(t->cand[r].fl & (VF_STOP | VF_CUE)))
+            if ((t->cand[r].fl & VF_GIVEN) && !(t->cand[r].fl & (VF_STOP | VF_CUE)) &&
+                t->cand[r].off - t->s <= 2) /* one clitic letter at most (ولجان: no) */
                 break;
         if (r == t->ncand)
             return i;
@@ -931,6 +946,9 @@ void names_run(ent_ctx *c)
                 size_t before = c->nc;
                 person_after_title(c, i, rn, q);
                 if (c->nc > before) {
+                    /* the title's own words are no entity of their own
+                     * (Bí thư Tỉnh ủy) */
+                    take(c, i, i + rn);
                     /* lists of people: the last entity is the person */
                     const ent_cand_ent *last = &c->c[c->nc - 1];
                     size_t e2 = last->type == ENT_PERSON && last->tend > 0 ? (size_t)last->tend : 0;
