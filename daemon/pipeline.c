@@ -414,10 +414,10 @@ static void claim_work(uv_work_t *w)
     if (j->kind == JOB_REPROCESS)
         j->doc->flags |= INBOXD_DOC_REPROCESS;
     else if (index_contains(d, j->doc->id)) {
-        if (j->kind == JOB_RECOVERED)
-            j->recovered_dup = 1; /* stored before the crash: only hand off */
-        else
-            j->outcome = OUT_DUPLICATE;
+        /* Recovered and stored before the crash: only hand off (the
+         * hand-off steps look for both). */
+        j->recovered_dup = j->kind == JOB_RECOVERED;
+        j->outcome = OUT_DUPLICATE;
     } else if (!has_index(d) && d->cfg.on_success == ON_SUCCESS_ARCHIVE &&
                j->kind == JOB_INBOX && spool_archived(&d->spool, j->doc->id)) {
         j->outcome = OUT_DUPLICATE; /* no index: the archive says it was done */
