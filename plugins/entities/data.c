@@ -182,6 +182,16 @@ int data_add_phrase(ent_data *d, const char *phrase, const ent_payload *p0)
     rc = trie_add(&d->trie, a.ids, a.n, p);
     if (rc < 0)
         return rc;
+    if ((size_t)a.ids[0] >= d->nstartk) {
+        size_t n = d->vocab.cap > (size_t)a.ids[0] ? d->vocab.cap : (size_t)a.ids[0] + 1;
+        uint32_t *ns = realloc(d->startk, n * sizeof *ns);
+        if (!ns)
+            return -ENOMEM;
+        memset(ns + d->nstartk, 0, (n - d->nstartk) * sizeof *ns);
+        d->startk = ns;
+        d->nstartk = n;
+    }
+    d->startk[a.ids[0]] |= 1u << p->kind;
     /* person cues (said, a nationality) are weak: they mark no word */
     if (((p->kind == PK_TITLE && p->ival != 3) || p->kind == PK_ORGHEAD ||
          p->kind == PK_LOCCUE) &&
@@ -465,6 +475,17 @@ static int load_rewrites(ent_data *d, json_t *arr, const char *file, char *err,
         }
         d->rewrites[sc] = na;
         na[d->nrewrites[sc]++] = w;
+        {
+            unsigned key = (unsigned)(unsigned char)w.from[0] << 8 |
+                           (w.from_len > 1 ? (unsigned char)w.from[1] : 0);
+            if (w.from_len > 1)
+                d->rw_first[sc][key >> 3] |= (uint8_t)(1u << (key & 7));
+            else /* one byte: every second byte may follow */
+                for (unsigned b = 0; b < 256; b++) {
+                    unsigned k2 = key | b;
+                    d->rw_first[sc][k2 >> 3] |= (uint8_t)(1u << (k2 & 7));
+                }
+        }
     }
     return 0;
 }
@@ -796,6 +817,7 @@ ent_data *ent_data_free(ent_data *d)
     free(d->strs);
     free(d->lf_key);
     free(d->lf_val);
+    free(d->startk);
     for (i = 0; i < d->tr_n; i++)
         utrans_close(d->tr_pool[i]);
     free(d->tr_pool);

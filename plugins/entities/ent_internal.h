@@ -107,6 +107,7 @@ typedef struct ent_vocab {
     int32_t *slot_id;
     uint32_t mask;
     char **words;   /* by id, owned */
+    size_t *lens;   /* by id */
     uint32_t *flags;
     uint32_t n, cap;
 } ent_vocab;
@@ -199,6 +200,8 @@ struct ent_data {
     ent_doctype *doctypes, *issuers;
     size_t ndoctypes, nissuers;
     ent_rewrite *rewrites[SC_NSCRIPTS];
+    uint8_t rw_first[SC_NSCRIPTS][8192]; /* bit per first two bytes of a
+                                            rewrite's "from" */
     size_t nrewrites[SC_NSCRIPTS];
     char **suffixes[SC_NSCRIPTS]; /* endings stripped for matching, longest
                                      first */
@@ -210,6 +213,8 @@ struct ent_data {
     uint8_t dlang_script[ENT_MAXLANGS];
     int ndlangs;
     int cur_lang; /* while loading */
+    uint32_t *startk; /* per word id: 1 << PK_* of the phrases it starts */
+    size_t nstartk;
     uint64_t *lf_key; /* (id << 8 | lang) + 1; lang 255 = any language */
     uint32_t *lf_val;
     uint32_t lf_mask, lf_n;
@@ -273,6 +278,7 @@ typedef struct ent_tok {
     uint8_t ncand;
     uint8_t lang;   /* index into the call's language table */
     uint32_t cp;    /* TK_PUNCT: the code point */
+    uint32_t startk; /* kinds of the phrases that may start here */
     ent_cand cand[TOK_MAXCAND];
 } ent_tok;
 
@@ -327,7 +333,12 @@ typedef struct ent_ctx {
         int month, day;
     } *pend; /* dates waiting for a year */
     size_t npend, cappend;
-    /* latin cache */
+    /* latin readings already made in this call (names repeat) */
+    struct ent_latin {
+        uint64_t h;
+        char *value, *latin; /* owned */
+    } *lat;
+    size_t latmask, nlat;
     void *tr;           /* transliterator taken from the pool */
     int err;
 } ent_ctx;
@@ -382,5 +393,6 @@ long long tok_int(const ent_ctx *c, size_t i);
  * NULL when unavailable. */
 char *latin_of(ent_ctx *c, const char *s);
 void latin_release(ent_ctx *c);
+void latin_cache_free(ent_ctx *c);
 
 #endif

@@ -170,7 +170,56 @@ void latin_release(ent_ctx *c)
     c->tr = NULL;
 }
 
+static char *latin_make(ent_ctx *c, const char *s);
+
+#define LATIN_CACHE_MAX 4096
+
+/* latin_make() with a per-call cache: a report names the same people and
+ * places again and again, and ICU transliteration is the dearest step. */
 char *latin_of(ent_ctx *c, const char *s)
+{
+    uint64_t h = ent_hash(s, strlen(s));
+    size_t k;
+    char *lat;
+    if (!c->lat) {
+        c->latmask = 2 * LATIN_CACHE_MAX - 1;
+        c->lat = calloc(c->latmask + 1, sizeof *c->lat);
+        if (!c->lat)
+            return latin_make(c, s);
+    }
+    for (k = h & c->latmask; c->lat[k].h; k = (k + 1) & c->latmask)
+        if (c->lat[k].h == h && !strcmp(c->lat[k].value, s))
+            return c->lat[k].latin ? strdup(c->lat[k].latin) : NULL;
+    lat = latin_make(c, s);
+    if (c->nlat < LATIN_CACHE_MAX) {
+        char *v = strdup(s), *l = lat ? strdup(lat) : NULL;
+        if (v && (l || !lat)) {
+            c->lat[k].h = h;
+            c->lat[k].value = v;
+            c->lat[k].latin = l;
+            c->nlat++;
+        } else {
+            free(v);
+            free(l);
+        }
+    }
+    return lat;
+}
+
+void latin_cache_free(ent_ctx *c)
+{
+    size_t k;
+    if (!c->lat)
+        return;
+    for (k = 0; k <= c->latmask; k++) {
+        free(c->lat[k].value);
+        free(c->lat[k].latin);
+    }
+    free(c->lat);
+    c->lat = NULL;
+}
+
+static char *latin_make(ent_ctx *c, const char *s)
 {
     UChar buf[512];
     int32_t n = 0, lim, cap = 512;
@@ -439,6 +488,7 @@ int ent_extract(const ent_data *d, const char *text, size_t len, const ent_opts 
         rc = c.err;
     }
     latin_release(&c);
+    latin_cache_free(&c);
     resolve_free(&c);
     for (size_t i = 0; i < c.nc; i++) {
         free(c.c[i].value);

@@ -9,6 +9,7 @@
 #include "ent_internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
@@ -177,6 +178,20 @@ static void put_utf8(sbuf *out, uint32_t c)
 void norm_append(const ent_norm *nm, const char *s, size_t n, sbuf *out)
 {
     size_t i = 0;
+    /* room for the worst case (every byte a 3-byte code point) at once */
+    sb_add(out, "", 0);
+    if (out->oom)
+        return;
+    if (out->cap < out->len + 3 * n + 4) {
+        size_t cap = out->len + 3 * n + 64;
+        char *ns = realloc(out->s, cap);
+        if (!ns) {
+            out->oom = 1;
+            return;
+        }
+        out->s = ns;
+        out->cap = cap;
+    }
     while (i < n) {
         unsigned char ch = (unsigned char)s[i];
         uint32_t cp;
@@ -184,16 +199,40 @@ void norm_append(const ent_norm *nm, const char *s, size_t n, sbuf *out)
             uint16_t m = nm->map[ch];
             i++;
             if (m)
-                sb_addc(out, (char)m);
+                out->s[out->len++] = (char)m;
             continue;
         }
         cp = ent_next_cp(s, n, &i);
         if (cp < 0x10000) {
             uint16_t m = nm->map[cp];
-            if (m)
-                put_utf8(out, m);
+            if (!m)
+                continue;
+            if (m < 0x80) {
+                out->s[out->len++] = (char)m;
+            } else if (m < 0x800) {
+                out->s[out->len++] = (char)(0xC0 | (m >> 6));
+                out->s[out->len++] = (char)(0x80 | (m & 0x3F));
+            } else {
+                out->s[out->len++] = (char)(0xE0 | (m >> 12));
+                out->s[out->len++] = (char)(0x80 | ((m >> 6) & 0x3F));
+                out->s[out->len++] = (char)(0x80 | (m & 0x3F));
+            }
         } else {
+            out->s[out->len] = '\0';
             put_utf8(out, (uint32_t)u_foldCase((UChar32)cp, U_FOLD_CASE_DEFAULT));
+            if (out->oom)
+                return;
+            if (out->cap < out->len + 3 * (n - i) + 4) {
+                size_t cap = out->len + 3 * (n - i) + 64;
+                char *ns = realloc(out->s, cap);
+                if (!ns) {
+                    out->oom = 1;
+                    return;
+                }
+                out->s = ns;
+                out->cap = cap;
+            }
         }
     }
+    out->s[out->len] = '\0';
 }

@@ -217,7 +217,11 @@ static void urls(ent_ctx *c)
     for (i = 0; i < c->ntok; i++) {
         size_t s, e, k, ti, tj;
         int paren = 0;
-        if (c->tok[i].flags & TF_TAKEN)
+        char f0;
+        if ((c->tok[i].flags & TF_TAKEN) || c->tok[i].kind != TK_WORD)
+            continue;
+        f0 = (char)(c->text[c->tok[i].s] | 0x20);
+        if (f0 != 'h' && f0 != 'f' && f0 != 'w')
             continue;
         if ((word_is(c, i, "http") || word_is(c, i, "https") || word_is(c, i, "ftp")) &&
             adj_punct(c, i + 1, ':') && adj_punct(c, i + 2, '/') && adj_punct(c, i + 3, '/')) {

@@ -161,8 +161,18 @@ static void strip_suffix(const ent_data *d, int script, sbuf *f)
 /* The script's rewrites (key_rewrites), in order. */
 static void apply_rewrites(const ent_data *d, int script, sbuf *f)
 {
-    size_t r;
-    if (script < 0 || script >= SC_NSCRIPTS || f->len == 0)
+    size_t r, q;
+    int any = 0;
+    if (script < 0 || script >= SC_NSCRIPTS || f->len == 0 || !d->nrewrites[script])
+        return;
+    /* most words hold nothing to rewrite: one pass over byte pairs says so */
+    for (q = 0; q < f->len && !any; q++) {
+        unsigned key = (unsigned)(unsigned char)f->s[q] << 8 |
+                       (q + 1 < f->len ? (unsigned char)f->s[q + 1] : 0);
+        if (d->rw_first[script][key >> 3] & (1u << (key & 7)))
+            any = 1;
+    }
+    if (!any)
         return;
     for (r = 0; r < d->nrewrites[script]; r++) {
         const ent_rewrite *w = &d->rewrites[script][r];
@@ -175,7 +185,16 @@ static void apply_rewrites(const ent_data *d, int script, sbuf *f)
         } else {
             size_t p = 0;
             while (p + w->from_len <= f->len) {
-                const char *hit = memmem(f->s + p, f->len - p, w->from, w->from_len);
+                /* words are short: a plain scan beats memmem's set-up */
+                const char *hit = NULL;
+                size_t q;
+                for (q = p; q + w->from_len <= f->len; q++)
+                    if (f->s[q] == w->from[0] &&
+                        (w->from_len < 2 || f->s[q + 1] == w->from[1]) &&
+                        !memcmp(f->s + q, w->from, w->from_len)) {
+                        hit = f->s + q;
+                        break;
+                    }
                 if (!hit)
                     break;
                 p = (size_t)(hit - f->s);
@@ -497,6 +516,7 @@ int tok_block(ent_ctx *c, size_t s, size_t e)
         t->flags = fl;
         t->ncand = 0;
         t->lang = 0;
+        t->startk = 0;
         t->cp = kind == TK_PUNCT ? cp : 0;
         if ((fl & TF_NL) || newsent)
             t->flags |= TF_SENT;
@@ -534,6 +554,9 @@ int tok_block(ent_ctx *c, size_t s, size_t e)
         for (int r = 1; r < t->ncand; r++)
             if (t->cand[r].al)
                 t->flags |= TF_AL;
+        for (int r = 0; r < t->ncand; r++)
+            if (t->cand[r].id >= 0 && (size_t)t->cand[r].id < c->d->nstartk)
+                t->startk |= c->d->startk[t->cand[r].id];
         if (c->err) {
             sb_free(&form);
             return c->err;
@@ -631,7 +654,8 @@ size_t match_at(const ent_ctx *c, size_t i, unsigned kinds, int32_t *pay,
     const ent_data *d = c->d;
     size_t best = 0;
     int r;
-    if (i >= c->ntok || (c->tok[i].flags & TF_TAKEN))
+    /* most words start no phrase of these kinds: no walk then */
+    if (i >= c->ntok || (c->tok[i].flags & TF_TAKEN) || !(c->tok[i].startk & kinds))
         return 0;
     for (r = 0; r < c->tok[i].ncand; r++) {
         int32_t node = trie_child(&d->trie, 0, c->tok[i].cand[r].id);

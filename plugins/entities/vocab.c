@@ -28,6 +28,7 @@ void vocab_free(ent_vocab *v)
     for (i = 0; i < v->n; i++)
         free(v->words[i]);
     free(v->words);
+    free(v->lens);
     free(v->flags);
     free(v->hash);
     free(v->slot_id);
@@ -67,9 +68,9 @@ int32_t vocab_find(const ent_vocab *v, const char *w, size_t n, uint64_t h)
     uint32_t k = (uint32_t)h & v->mask;
     while (v->hash[k]) {
         if (v->hash[k] == h) {
-            const char *s = v->words[v->slot_id[k]];
-            if (strlen(s) == n && memcmp(s, w, n) == 0)
-                return v->slot_id[k];
+            int32_t id = v->slot_id[k];
+            if (v->lens[id] == n && memcmp(v->words[id], w, n) == 0)
+                return id;
         }
         k = (k + 1) & v->mask;
     }
@@ -97,6 +98,12 @@ int32_t vocab_intern(ent_vocab *v, const char *w, size_t n)
         if (!nf)
             return -ENOMEM;
         v->flags = nf;
+        {
+            size_t *nl = realloc(v->lens, cap * sizeof *nl);
+            if (!nl)
+                return -ENOMEM;
+            v->lens = nl;
+        }
         v->cap = cap;
     }
     copy = malloc(n + 1);
@@ -106,6 +113,7 @@ int32_t vocab_intern(ent_vocab *v, const char *w, size_t n)
     copy[n] = '\0';
     id = (int32_t)v->n++;
     v->words[id] = copy;
+    v->lens[id] = n;
     v->flags[id] = 0;
     k = (uint32_t)h & v->mask;
     while (v->hash[k])
