@@ -45,7 +45,8 @@ static int set_add(ent_ctx *c, uint64_t h)
 {
     uint32_t k;
     if (!c->name_first) {
-        c->name_mask = 4095;
+        /* at most 2 words per name: half full at NAMES_MAX names */
+        c->name_mask = 4 * NAMES_MAX - 1;
         c->name_first = calloc(c->name_mask + 1, sizeof *c->name_first);
         if (!c->name_first)
             return -ENOMEM;

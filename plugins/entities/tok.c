@@ -170,7 +170,11 @@ static void apply_rewrites(const ent_data *d, int script, sbuf *f)
         unsigned key = (unsigned)(unsigned char)f->s[q] << 8 |
                        (q + 1 < f->len ? (unsigned char)f->s[q + 1] : 0);
         if (d->rw_first[script][key >> 3] & (1u << (key & 7)))
-            any = 1;
+            for (r = 0; r < d->nrewrites[script] && !any; r++) {
+                const ent_rewrite *w = &d->rewrites[script][r];
+                if (q + w->from_len <= f->len && !memcmp(f->s + q, w->from, w->from_len))
+                    any = 1;
+            }
     }
     if (!any)
         return;
