@@ -764,8 +764,8 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
             continue;
         }
         if (tk->script == SC_ARAB) {
-            if ((tk->flags & TF_AL) &&
-                !(tok_flags0(c, k) & (VF_NOTNAME | VF_STOP | VF_ORGSTOP))) {
+            /* al- words qualify the title (الأمريكي, السابق) */
+            if ((tk->flags & TF_AL) && !(tok_flags0(c, k) & (VF_NOTNAME | VF_STOP))) {
                 k++;
                 continue;
             }
@@ -911,9 +911,28 @@ static size_t given_name(const ent_ctx *c, size_t i, size_t *off)
 
 /* ---- the pass --------------------------------------------------------------- */
 
+/* Lists of people: after each person, "و Y Z" or "، Y Z" (bounded). */
+static void coordinate_all(ent_ctx *c, size_t first)
+{
+    size_t k, n = c->nc;
+    for (k = first; k < n && k < c->nc; k++) {
+        size_t e2;
+        int more = 8;
+        if (c->c[k].type != ENT_PERSON || c->c[k].tend <= 0)
+            continue;
+        e2 = (size_t)c->c[k].tend;
+        while (more-- > 0) {
+            size_t n2 = coordinated(c, e2);
+            if (n2 <= e2)
+                break;
+            e2 = n2;
+        }
+    }
+}
+
 void names_run(ent_ctx *c)
 {
-    size_t i;
+    size_t i, first = c->nc;
     for (i = 0; i < c->ntok; i++) {
         size_t gn, rn, goff = 0, roff = 0, e, off = 0;
         const ent_payload *g = NULL, *r = NULL;
@@ -949,16 +968,6 @@ void names_run(ent_ctx *c)
                     /* the title's own words are no entity of their own
                      * (Bí thư Tỉnh ủy) */
                     take(c, i, i + rn);
-                    /* lists of people: the last entity is the person */
-                    const ent_cand_ent *last = &c->c[c->nc - 1];
-                    size_t e2 = last->type == ENT_PERSON && last->tend > 0 ? (size_t)last->tend : 0;
-                    int more = 8; /* bounded: a list of at most 8 more */
-                    while (e2 && more-- > 0) {
-                        size_t n2 = coordinated(c, e2);
-                        if (n2 <= e2)
-                            break;
-                        e2 = n2;
-                    }
                     continue;
                 }
             }
@@ -1028,4 +1037,5 @@ void names_run(ent_ctx *c)
             continue;
         }
     }
+    coordinate_all(c, first);
 }
