@@ -646,11 +646,73 @@ START_TEST(kills_inprocess_crashing_plugin)
 }
 END_TEST
 
+/* The window the torture test found: killed after the index committed a
+ * document and before its file left work/.  The next start must hand it
+ * off (archive, document.done "recovered") -- not leave it in work/ until
+ * it is quarantined as poison while it is indexed. */
+START_TEST(recovered_after_index_commit)
+{
+    struct e2e e;
+    char plugins[2048], p[800], id[65];
+    const char *body = "Report indexed before the crash 2024\n";
+    snprintf(plugins, sizeof plugins,
+             "[{\"name\":\"test_parse\",\"path\":\"%s\"},{\"name\":\"test_extract\",\"path\":\"%s\"},"
+             "{\"name\":\"sqlite\",\"path\":\"%s\"}]",
+             e2e_plugin("test_parse", 1), e2e_plugin("test_extract", 1), e2e_plugin("sqlite", 0));
+    e2e_init(&e, plugins, "\"max_attempts\":2");
+    util_sha256_hex(body, strlen(body), id);
+    e2e_start(&e);
+    int fd = e2e_connect(&e);
+    e2e_subscribe(fd, "document.*");
+    e2e_drop(&e, "first.txt", body, strlen(body), 0);
+    json_t *o = e2e_wait_event(fd, "document.done", 10000);
+    ck_assert_ptr_nonnull(o);
+    json_decref(o);
+    close(fd);
+    ck_assert_int_eq(e2e_stop(&e), 0);
+    /* As if killed between the commit and the hand-off: the file back in
+     * work/ with its sidecar, the archive not yet holding it. */
+    snprintf(p, sizeof p, "%s/archive/%.2s/%s", e.state, id, id);
+    ck_assert_int_eq(unlink(p), 0);
+    snprintf(p, sizeof p, "%s/work/00000000000abcde", e.state);
+    FILE *f = fopen(p, "w");
+    fputs(body, f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/work/00000000000abcde.json", e.state);
+    f = fopen(p, "w");
+    fputs("{\"name\":\"first.txt\",\"received_ms\":1700000000000,\"attempts\":1}", f);
+    fclose(f);
+    e2e_start(&e);
+    fd = e2e_connect(&e);
+    e2e_send(fd, "{\"op\":\"subscribe\",\"events\":[\"document.*\"],\"since\":0}");
+    int recovered = 0;
+    while ((o = e2e_wait_event(fd, "document.*", 3000))) {
+        const char *ev = json_string_value(json_object_get(o, "event"));
+        if (strcmp(ev, "document.done") == 0 && json_is_true(json_object_get(o, "recovered")))
+            recovered++;
+        ck_assert_str_ne(ev, "document.failed");
+        json_decref(o);
+    }
+    ck_assert_int_eq(recovered, 1);
+    ck_assert_int_eq(e2e_count(&e, "work"), 0);
+    snprintf(p, sizeof p, "%s/archive/%.2s/%s", e.state, id, id);
+    ck_assert_int_eq(access(p, F_OK), 0);
+    close(fd);
+    ck_assert_int_eq(e2e_stop(&e), 0);
+    /* And a third start finds nothing to do: no poison. */
+    e2e_start(&e);
+    ck_assert_int_eq(e2e_stop(&e), 0);
+    ck_assert_int_eq(e2e_count(&e, "failed"), 0);
+    e2e_cleanup(&e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("torture");
     TCase *tc = tcase_create("torture");
     tcase_set_timeout(tc, is_long() ? 3600 : 600);
+    tcase_add_test(tc, recovered_after_index_commit);
     tcase_add_test(tc, kills_no_crash_plugin);
     tcase_add_test(tc, kills_isolated_crashing_plugin);
     tcase_add_test(tc, kills_inprocess_crashing_plugin);
