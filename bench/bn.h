@@ -77,11 +77,14 @@ struct bn_usage {
 };
 
 /* Runs argv[0] (a path) with stdout into out_path (NULL: /dev/null) and
- * stderr into err_path (NULL: inherited), waits, fills *u.  When
- * show_progress, a live line with the elapsed time is shown.  Returns the
- * exit status (as u->status) or a negative errno when it could not run. */
+ * stderr into err_path (NULL: inherited), waits, fills *u.  With a label,
+ * a live line with the elapsed time is shown.  A child still running after
+ * timeout_s is killed (SIGKILL): u->status is then BN_TIMED_OUT.  Returns
+ * the exit status (as u->status) or a negative errno when it could not
+ * run. */
+#define BN_TIMED_OUT 999
 int bn_run(char *const argv[], const char *out_path, const char *err_path,
-           const char *label, struct bn_usage *u);
+           const char *label, double timeout_s, struct bn_usage *u);
 /* Starts argv in the background (stdin /dev/null, stderr into err_path);
  * returns the pid or a negative errno. */
 pid_t bn_spawn(char *const argv[], const char *err_path);

@@ -51,8 +51,9 @@ static void child_io(const char *out_path, const char *err_path)
 }
 
 int bn_run(char *const argv[], const char *out_path, const char *err_path,
-           const char *label, struct bn_usage *u)
+           const char *label, double timeout_s, struct bn_usage *u)
 {
+    int killed = 0;
     struct rusage ru;
     int status;
     double t0 = bn_now();
@@ -80,6 +81,11 @@ int bn_run(char *const argv[], const char *out_path, const char *err_path,
         }
         if (label)
             bn_progress("%s: %.0f s", label, bn_now() - t0);
+        if (!killed && bn_now() - t0 > timeout_s) {
+            bn_log("%s: still running after %.0f s: killed", argv[0], timeout_s);
+            kill(pid, SIGKILL);
+            killed = 1;
+        }
         sleep_s(0.02);
     }
     if (label)
@@ -88,7 +94,7 @@ int bn_run(char *const argv[], const char *out_path, const char *err_path,
     u->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
     u->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     u->maxrss_kb = ru.ru_maxrss;
-    u->status = exit_code(status);
+    u->status = killed ? BN_TIMED_OUT : exit_code(status);
     return u->status;
 }
 

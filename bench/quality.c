@@ -49,7 +49,7 @@ static long recoll_count(struct bn_run *r, const char *word, const char *lang)
     snprintf(out, sizeof out, "%s/recollq.out", r->dir);
     char *argv[] = {"/usr/bin/recollq", "-c", r->recoll_conf, "-s", (char *)(stem ? stem : ""),
                     "-Q", "-E", (char *)word, NULL};
-    if (bn_run(argv, out, "/dev/null", NULL, &u) != 0)
+    if (bn_run(argv, out, "/dev/null", NULL, 120, &u) != 0)
         return -1;
     char *s = bn_slurp(out, NULL);
     long n = -1;

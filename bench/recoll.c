@@ -23,7 +23,7 @@ static void stem_langs(struct bn_run *r, char *out, size_t len)
     snprintf(path, sizeof path, "%s/recoll-langs.txt", r->dir);
     char *argv[] = {RECOLLINDEX, "-l", NULL};
     out[0] = '\0';
-    if (bn_run(argv, path, "/dev/null", NULL, &u) != 0)
+    if (bn_run(argv, path, "/dev/null", NULL, 60, &u) != 0)
         return;
     char *s = bn_slurp(path, NULL);
     if (!s)
@@ -112,7 +112,11 @@ int bn_recoll(struct bn_run *r)
     char *argv_p[] = {RECOLLINDEX, "-c", conf, "-z", NULL};
     bn_log("recoll: recollindex -c %s -z (stemming: %s)%s", conf, langs[0] ? langs : "none",
            have_time ? "" : " (no /usr/bin/time: measured by wait4)");
-    int st = bn_run(have_time ? argv_t : argv_p, NULL, log, "recollindex", &u);
+    int st = bn_run(have_time ? argv_t : argv_p, NULL, log, "recollindex", 3600, &u);
+    if (st == BN_TIMED_OUT) {
+        json_object_set_new(r->res, "recoll", bn_skipped("recollindex timed out after 3600 s"));
+        return 0;
+    }
     if (st != 0) {
         json_object_set_new(r->res, "recoll",
                             bn_skipped("recollindex exited with status %d (see %s)", st, log));

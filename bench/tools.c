@@ -27,7 +27,11 @@ json_t *bn_tool_json(struct bn_run *r, const char *name, char *const args[],
     for (int i = 0; args[i] && n < 31; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    int st = bn_run(argv, out, err, label, u);
+    int st = bn_run(argv, out, err, label, 1800, u);
+    if (st == BN_TIMED_OUT) {
+        *why = "timed out after 1800 s";
+        return NULL;
+    }
     if (st != 0) {
         size_t len;
         char *e = bn_slurp(err, &len);
@@ -71,7 +75,8 @@ static void parse_section(struct bn_run *r)
     bn_log("parse: the samples repeated to %g MB through parse_document() and ucnv", r->o->parse_mb);
     json_t *o = bn_tool_json(r, "bench-parse", args, "parse", &u, &why);
     if (!o)
-        o = bn_skipped("plugin parse not built (bench-parse %s)", why);
+        o = strcmp(why, "not built") == 0 ? bn_skipped("plugin parse not built")
+                                           : bn_skipped("bench-parse %s", why);
     json_object_set_new(r->res, "parse", o);
 }
 
@@ -90,7 +95,8 @@ static void entities_section(struct bn_run *r)
            r->o->ent_mb, r->o->ent_big_mb);
     json_t *o = bn_tool_json(r, "bench-entities", args, "entities", &u, &why);
     if (!o)
-        o = bn_skipped("plugin entities not built (bench-entities %s)", why);
+        o = strcmp(why, "not built") == 0 ? bn_skipped("plugin entities not built")
+                                           : bn_skipped("bench-entities %s", why);
     json_object_set_new(r->res, "entities", o);
 }
 

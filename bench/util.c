@@ -20,7 +20,7 @@ double bn_now(void)
 }
 
 /* The progress line: on a terminal it is rewritten with \r; otherwise one
- * line is printed at most every 5 s so that logs stay short. */
+ * line is printed at most every 10 s so that logs stay short. */
 static int progress_open;
 static double progress_last;
 
@@ -29,7 +29,7 @@ void bn_progress(const char *fmt, ...)
     va_list ap;
     int tty = isatty(2);
     double now = bn_now();
-    if (!tty && progress_last > 0 && now - progress_last < 5)
+    if (!tty && progress_last > 0 && now - progress_last < 10)
         return;
     progress_last = now;
     va_start(ap, fmt);
