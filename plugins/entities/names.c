@@ -426,11 +426,35 @@ static int adjective_like(const ent_ctx *c, size_t i)
     return last == 0x064A || last == 0x0629 || last == 0x0649;
 }
 
+/* The last letter of token i (normalized: teh marbuta reads heh). */
+static uint32_t last_letter(const ent_ctx *c, size_t i)
+{
+    size_t k = c->tok[i].s;
+    uint32_t last = 0;
+    while (k < c->tok[i].e) {
+        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
+        if (cp < 0x10000 && c->d->norm->map[cp])
+            last = cp;
+    }
+    return last;
+}
+
 static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_payload *h, int emit_it)
 {
     size_t k = i + n, m = 0, gn, goff;
     const ent_payload *g;
     int definite = (c->tok[i].flags & TF_AL) != 0;
+    /* an adjective agrees with a definite head in gender: الحزب الشيوعي,
+     * اللجنة المركزية, not الحزب التوجيهية (that one qualifies another
+     * noun) */
+    int fem = 0, masc = 0;
+    size_t q;
+    for (q = i; q < i + n; q++) {
+        if (last_letter(c, q) == 0x0629)
+            fem = 1;
+        else
+            masc = 1;
+    }
     /* a generic head before a known name (حركة حماس, منظمة أوبك, وكالة
      * فرانس برس): the name is the organisation; the head only describes */
     if (k < c->ntok && !(c->tok[k].flags & (TF_NL | TF_TAKEN)) &&
@@ -453,7 +477,8 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
         }
         if (is_word(c, k) && c->tok[k].script == SC_ARAB && (c->tok[k].flags & TF_PLAINAL) &&
             !(tok_flags0(c, k) & (VF_ORGSTOP | VF_STOP | VF_NOTNAME | VF_TITLE)) &&
-            (!definite || adjective_like(c, k) || m > 0)) {
+            (!definite || m > 0 ||
+             (adjective_like(c, k) && (last_letter(c, k) == 0x0629 ? fem : masc)))) {
             k++;
             m++;
             continue;
@@ -883,6 +908,8 @@ static size_t given_name(const ent_ctx *c, size_t i, size_t *off)
     if (!is_word(c, i))
         return i;
     if (t->script == SC_ARAB) {
+        if (t->ncand && (t->cand[0].fl & (VF_STOP | VF_NOTNAME | VF_CUE)))
+            return i; /* لجان is a word, not li + Jan */
         /* the reading that is a given name gives the surface start */
         for (r = 0; r < t->ncand; r++)
             if ((t->cand[r].fl & VF_GIVEN) && !(t->cand[r].fl & (VF_STOP | VF_CUE)) &&
@@ -941,6 +968,13 @@ void names_run(ent_ctx *c)
             continue;
         gn = gaz_at(c, i, &g, &goff);
         rn = rule_at(c, i, &r, &roff);
+        /* "Đức Lâm": a one-word place name that a capitalized name word
+         * follows is the start of a person's name */
+        if (gn == 1 && g->type == ENT_LOC && cased(c, i) && i + 1 < c->ntok &&
+            cs_name_ok(c, i + 1, 1) && !(c->tok[i + 1].flags & TF_SPACE ? 0 : 1) &&
+            !gaz_at(c, i + 1, &(const ent_payload *){NULL}, &(size_t){0}) &&
+            (tok_flags(c, i + 1) & (VF_SYLLABLE | VF_GIVEN | VF_SURNAME)))
+            gn = 0;
         if (gn && gn >= rn) {
             if (cased(c, i) && g->type != ENT_PERSON) {
                 e = org_cased(c, i, 0);

@@ -8,8 +8,8 @@
 #include <dirent.h>
 
 static const double floors[ENT_NTYPES] = {
-    [ENT_PERSON] = 0.90, [ENT_ORG] = 0.90,      [ENT_LOC] = 0.85,
-    [ENT_DATE] = 0.95,   [ENT_DOCREF] = 0.99,   [ENT_QUANTITY] = 0.95,
+    [ENT_PERSON] = 0.93, [ENT_ORG] = 0.93,      [ENT_LOC] = 0.92,
+    [ENT_DATE] = 0.97,   [ENT_DOCREF] = 0.99,   [ENT_QUANTITY] = 0.95,
     [ENT_MONEY] = 0.95,  [ENT_PERCENT] = 0.95,  [ENT_URL] = 0.99,
     [ENT_EMAIL] = 0.99};
 
