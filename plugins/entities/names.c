@@ -215,10 +215,22 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
         return 0;
     if (t->flags & TF_AL)
         return 0;
-    for (r = 1; r < t->ncand; r++)
-        if ((t->cand[r].fl & (VF_STOP | VF_CUE | VF_NOTNAME | VF_TITLE)) &&
-            !(f & (VF_GIVEN | VF_SYLLABLE)))
+    /* a reading without its clitic that is a known word: "and the", "with
+     * the president"; a preposition before a function word is rarer than
+     * a name that starts like one (باول is no bi + awwal) */
+    for (r = 1; r < t->ncand; r++) {
+        uint32_t fl = t->cand[r].fl;
+        if (f & (VF_GIVEN | VF_SYLLABLE))
+            break;
+        if (fl & (VF_CUE | VF_NOTNAME | VF_TITLE))
             return 0;
+        if ((fl & VF_STOP) && t->cand[r].prefix) {
+            size_t k = t->s;
+            uint32_t c0 = ent_next_cp(c->text, t->e, &k);
+            if (c0 == 0x0648 || c0 == 0x0641) /* wa-, fa- */
+                return 0;
+        }
+    }
     if (nletters(c, i) < 2)
         return 0;
     if (!(f & (VF_SYLLABLE | VF_GIVEN)) && verb_like(c, i))
@@ -247,12 +259,9 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
             if ((cp == 0x064A || cp == 0x062A) && nl >= 4 && cp2 != 0x064A && cp2 != 0x0648 &&
                 cp2 != 0x0627 && cp2 != 0x0634 && cp2 != 0x0647)
                 return 0;
-            /* a final alef: an indefinite accusative (رئيسا, تقريبا) */
-            if (last == 0x0627 && nl >= 4)
-                return 0;
-            /* from the third word on: a long word with bi-/li- (لمناقشة,
-             * بدعوى) or a noun with -hu (تشبثه) is the sentence going on */
-            if (pos >= 2 && nl >= 5 && (cp == 0x0628 || cp == 0x0644))
+            /* from the third word on: a word with bi-/li- (لمناقشة, بفوز)
+             * or a noun with -hu (تشبثه) is the sentence going on */
+            if (pos >= 2 && nl >= 4 && (cp == 0x0628 || cp == 0x0644))
                 return 0;
             if (pos >= 2 && nl >= 4 && last == 0x0647)
                 return 0;
@@ -713,7 +722,7 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
                     if (x < 0x10000 && c->d->norm->map[x])
                         last = x;
                 }
-                if (clitic || last == 0x062A || last == 0x0627 ||
+                if (clitic || last == 0x062A ||
                     ((a0 == 0x064A || a0 == 0x062A) && a1 != 0x064A && a1 != 0x0648 &&
                      a1 != 0x0627 && a1 != 0x0634 && nl >= 3))
                     return;
@@ -790,7 +799,7 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
         }
         if (tk->script == SC_ARAB) {
             /* al- words qualify the title (الأمريكي, السابق) */
-            if ((tk->flags & TF_AL) && !(tok_flags0(c, k) & (VF_NOTNAME | VF_STOP))) {
+            if ((tk->flags & TF_AL) && !(tok_flags0(c, k) & VF_STOP)) {
                 k++;
                 continue;
             }
