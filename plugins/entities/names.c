@@ -259,6 +259,9 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
             if ((cp == 0x064A || cp == 0x062A) && nl >= 4 && cp2 != 0x064A && cp2 != 0x0648 &&
                 cp2 != 0x0627 && cp2 != 0x0634 && cp2 != 0x0647)
                 return 0;
+            /* sa- + ya-/ta-: a verb in the future (سيطلب) */
+            if (pos >= 2 && cp == 0x0633 && nl >= 4 && (cp2 == 0x064A || cp2 == 0x062A))
+                return 0;
             /* from the third word on: a word with bi-/li- (لمناقشة, بفوز)
              * or a noun with -hu (تشبثه) is the sentence going on */
             if (pos >= 2 && nl >= 4 && (cp == 0x0628 || cp == 0x0644))
@@ -275,7 +278,32 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
     /* a preposition before and a pronoun after: bi-naziri-hi */
     if (!(f & (VF_SYLLABLE | VF_GIVEN)) && t->ncand > 1 && ends_pronoun(c, i))
         return 0;
+    /* -hum, -ha on a long word: a verb or a noun with its pronoun
+     * (اعتقلتهم, سلطاتها) */
+    if (!(f & (VF_SYLLABLE | VF_GIVEN)) && nletters(c, i) >= 5) {
+        const char *w = c->text + t->s;
+        size_t n = t->e - t->s;
+        if (n >= 4 && (!memcmp(w + n - 4, "\xD9\x87\xD9\x85", 4) ||
+                       !memcmp(w + n - 4, "\xD9\x87\xD8\xA7", 4)))
+            return 0;
+    }
     return 1;
+}
+
+/* After token j the phrase ends: punctuation, a line end, a function
+ * word, a known non-name, a title, an al- word, a verb shape, the text end. */
+static int phrase_ends_after(const ent_ctx *c, size_t j)
+{
+    size_t k = j + 1;
+    uint32_t f;
+    if (k >= c->ntok || c->tok[k].kind != TK_WORD || (c->tok[k].flags & TF_NL))
+        return 1;
+    f = tok_flags(c, k);
+    if (f & (VF_STOP | VF_NOTNAME | VF_TITLE | VF_CUE | VF_AND))
+        return 1;
+    if (c->tok[k].flags & TF_AL)
+        return 1;
+    return verb_like(c, k);
 }
 
 static size_t run_ar(const ent_ctx *c, size_t i, size_t max, int strong, int al_first)
@@ -284,6 +312,13 @@ static size_t run_ar(const ent_ctx *c, size_t i, size_t max, int strong, int al_
     /* max counts the words that are not particles (محمد بن زايد آل نهيان) */
     while (j < c->ntok && words < max && j - i < 2 * max) {
         if (ar_name_ok(c, j, (int)(j - i), strong)) {
+            /* a third word needs support: a known name, a particle before
+             * it, or the end of the phrase after it (else it is the verb or
+             * the noun that follows the name: سيب بلاتر قبيل كأس) */
+            if (words >= 2 && !strong &&
+                !(tok_flags(c, j) & (VF_GIVEN | VF_SYLLABLE | VF_PARTICLE)) &&
+                !(tok_flags(c, j - 1) & VF_PARTICLE) && !phrase_ends_after(c, j))
+                break;
             if (!(tok_flags0(c, j) & VF_PARTICLE))
                 words++;
             j++;
@@ -816,7 +851,8 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
                     continue;
                 }
                 if ((c->tok[j].flags & TF_PLAINAL) && !(tok_flags(c, k) & VF_NOTNAME) &&
-                    !(tok_flags0(c, j) & (VF_ORGSTOP | VF_CUE | VF_GAZ))) {
+                    !(tok_flags0(c, j) & (VF_ORGSTOP | VF_CUE | VF_GAZ | VF_NOTNAME)) &&
+                    ((tok_flags(c, k) & VF_GIVEN) || last_letter(c, j) == 0x064A)) {
                     /* a given name and a family name with al- (فارس السقاف) */
                     emit_person(c, k, tk->cand[0].off, j + 1, 0.75, role);
                     return;
