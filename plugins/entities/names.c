@@ -499,17 +499,39 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
         else
             masc = 1;
     }
+    /* "descriptor": a noun that comes before a proper name and is not part
+     * of it (نادي, صحيفة, شركة); "prefix": one that only drops before a
+     * known name (حركة حماس) but heads names of its own (حركة المقاومة) */
+    int descriptor = h->str && !strcmp(h->str, "descriptor");
+    int only_before = h->str && !strcmp(h->str, "before_name");
+    int prefix = descriptor || only_before || (h->str && !strcmp(h->str, "prefix"));
     /* a generic head before a known name (حركة حماس, منظمة أوبك, وكالة
      * فرانس برس): the name is the organisation; the head only describes */
     if (k < c->ntok && !(c->tok[k].flags & (TF_NL | TF_TAKEN)) &&
         (gn = gaz_at(c, k, &g, &goff)) && goff == c->tok[k].s && g->type == ENT_ORG) {
         size_t after = k + gn;
-        if (after >= c->ntok || !(c->tok[after].flags & TF_PLAINAL) ||
+        if (prefix || after >= c->ntok || !(c->tok[after].flags & TF_PLAINAL) ||
             (c->tok[after].flags & TF_NL)) {
             if (emit_it)
                 emit_gaz(c, k, goff, gn, g, NULL, NULL);
             return after;
         }
+    }
+    /* "before_name": a word that names nothing by itself (حركة, تنظيم) */
+    if (only_before)
+        return i;
+    /* a descriptor (نادي, صحيفة, شركة) before a proper name: the name */
+    if (descriptor && k < c->ntok && !(c->tok[k].flags & (TF_NL | TF_TAKEN | TF_AL)) &&
+        ar_name_ok(c, k, 0, 0)) {
+        size_t j = k + 1;
+        while (j < c->ntok && j < k + 3 && ar_name_ok(c, j, (int)(j - k), 0))
+            j++;
+        if (emit_it) {
+            sbuf a;
+            sb_init(&a);
+            emit(c, ENT_ORG, k, c->tok[k].s, j, 0.7, NULL, &a);
+        }
+        return j;
     }
     while (k < c->ntok && m < 6) {
         if (c->tok[k].flags & (TF_NL | TF_TAKEN))
