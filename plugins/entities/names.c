@@ -704,9 +704,29 @@ static size_t loc_after_cue(ent_ctx *c, size_t i, size_t n, const ent_payload *c
     int weak = cue->ival == 1;
     if (k >= c->ntok || (c->tok[k].flags & TF_NL))
         return i;
+    /* natural features keep their cue word: نهر النيل, بحيرة تشاد */
+    int feature = cue->str && (!strcmp(cue->str, "river") || !strcmp(cue->str, "lake") ||
+                               !strcmp(cue->str, "sea") || !strcmp(cue->str, "mountain") ||
+                               !strcmp(cue->str, "gulf") || !strcmp(cue->str, "desert") ||
+                               !strcmp(cue->str, "valley") || !strcmp(cue->str, "ocean"));
+    size_t cue_off = c->tok[i].ncand ? c->tok[i].cand[0].off : c->tok[i].s;
+    {
+        int32_t pq;
+        match_at(c, i, 1u << PK_LOCCUE, &pq, &cue_off);
+    }
     if ((gn = gaz_at(c, k, &g, &goff)) && g->type == ENT_LOC) {
-        if (emit_it)
-            emit_gaz(c, k, goff, gn, g, NULL, cue->str);
+        if (emit_it) {
+            if (feature) {
+                const ent_gaz *z = &c->d->gaz[g->ival];
+                sbuf a;
+                sb_init(&a);
+                attr_str(&a, "kind", cue->str);
+                attr_str(&a, "canonical", z->canonical);
+                emit(c, ENT_LOC, i, cue_off, k + gn, 0.9, strdup(z->key), &a);
+            } else {
+                emit_gaz(c, k, goff, gn, g, NULL, cue->str);
+            }
+        }
         return k + gn;
     }
     if (c->tok[k].script == SC_ARAB) {
@@ -731,11 +751,18 @@ static size_t loc_after_cue(ent_ctx *c, size_t i, size_t n, const ent_payload *c
      * (the cue was an adjective: UBND tỉnh) */
     if (j - k >= 3 && (tok_flags(c, k) & VF_SURNAME))
         return i;
+    /* "مدينة إسرائيلية": one adjective after the cue is no name */
+    if (j == k + 1 && c->tok[k].script == SC_ARAB && !(tok_flags(c, k) & VF_SYLLABLE) &&
+        adjective_like(c, k))
+        return i;
     if (emit_it) {
         sbuf a;
         sb_init(&a);
         attr_str(&a, "kind", cue->str);
-        emit(c, ENT_LOC, k, c->tok[k].cand[0].off, j, weak ? 0.7 : 0.8, NULL, &a);
+        if (feature)
+            emit(c, ENT_LOC, i, cue_off, j, weak ? 0.7 : 0.8, NULL, &a);
+        else
+            emit(c, ENT_LOC, k, c->tok[k].cand[0].off, j, weak ? 0.7 : 0.8, NULL, &a);
     }
     return j;
 }
