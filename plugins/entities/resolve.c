@@ -36,8 +36,8 @@ static int name_follows(const ent_ctx *c, size_t j)
         return 0;
     if (tok_flags0(c, j) & (VF_STOP | VF_NOTNAME | VF_CUE))
         return 0;
-    if (u->script == SC_ARAB)
-        return !(u->flags & TF_AL);
+    if (u->script == SC_ARAB) /* only a known name part: verbs follow names */
+        return (tok_flags(c, j) & (VF_GIVEN | VF_SYLLABLE | VF_PARTICLE)) != 0;
     return (u->flags & TF_CAP) != 0;
 }
 
