@@ -197,11 +197,28 @@ static void queue_push(struct job **head, struct job **tail, struct job *j)
     *tail = j;
 }
 
+/* 1 when a recovered document is in flight. */
+static int recovered_in_flight(struct daemon *d)
+{
+    for (struct job *j = d->jobs; j; j = j->next)
+        if (j->kind == JOB_RECOVERED)
+            return 1;
+    return 0;
+}
+
 void pipeline_pump(struct daemon *d)
 {
     while (!d->stopping && !d->reloading && d->ready &&
            d->inflight < d->cfg.max_inflight) {
+        /* A document that was in flight when the daemon died may be what
+         * killed it: it runs alone, so that a crash counts against it and
+         * not against innocent documents in flight with it (which would be
+         * quarantined as poison after max_attempts). */
+        if (recovered_in_flight(d) || (d->recovered_head && d->inflight > 0))
+            return;
         struct job *j = queue_pop(&d->recovered_head, &d->recovered_tail);
+        if (j) /* counted when it starts, not while it waits its turn */
+            spool_set_attempts(&d->spool, j->ticket, j->name, j->received_ms, j->attempts);
         if (!j && d->reprocess_head) {
             struct pname *p = d->reprocess_head;
             d->reprocess_head = p->next;
@@ -760,7 +777,6 @@ int pipeline_recover(struct daemon *d)
             emit_doc(d, "document.failed", j, f);
             job_free(j);
         } else {
-            spool_set_attempts(&d->spool, j->ticket, j->name, j->received_ms, j->attempts);
             log_notice("retrying %s, interrupted before (attempt %u of %u)", j->name,
                        j->attempts, d->cfg.max_attempts);
             queue_push(&d->recovered_head, &d->recovered_tail, j);
