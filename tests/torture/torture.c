@@ -707,12 +707,67 @@ START_TEST(recovered_after_index_commit)
 }
 END_TEST
 
+/* A document that kills the daemon must not take innocent ones with it:
+ * one in flight beside it when it crashed is retried alone, done, and only
+ * the crasher is quarantined as poison. */
+START_TEST(innocent_bystander_not_poisoned)
+{
+    struct e2e e;
+    char plugins[3000];
+    snprintf(plugins, sizeof plugins,
+             "[{\"name\":\"test_parse\",\"path\":\"%s\"},{\"name\":\"test_extract\",\"path\":\"%s\"},"
+             "{\"name\":\"test_crash\",\"path\":\"%s\",\"config\":{\"match\":\"CRASHME\"}},"
+             "{\"name\":\"test_slow\",\"path\":\"%s\",\"config\":{\"match\":\"SLOW\",\"sleep_ms\":1500}}]",
+             e2e_plugin("test_parse", 1), e2e_plugin("test_extract", 1), e2e_plugin("test_crash", 1),
+             e2e_plugin("test_slow", 1));
+    e2e_init(&e, plugins, "\"max_attempts\":2");
+    e2e_start(&e);
+    int fd = e2e_connect(&e);
+    e2e_subscribe(fd, "document.received");
+    e2e_drop(&e, "innocent.txt", "SLOW but innocent 2024\n", 23, 0);
+    json_t *o = e2e_wait_event(fd, "document.received", 5000);
+    ck_assert_ptr_nonnull(o);
+    json_decref(o);
+    close(fd);
+    sleep_ms(200); /* the innocent one sleeps in test_slow */
+    e2e_drop(&e, "crasher.txt", "CRASHME now 2024\n", 17, 0);
+    /* Restart it whenever it dies, until it stays up and idle. */
+    int starts = 1, deaths = 0;
+    for (int round = 0; round < 40; round++) {
+        sleep_ms(250);
+        if (died(&e, &deaths)) {
+            e2e_spawn(&e);
+            starts++;
+            continue;
+        }
+        if (e2e_count(&e, "work") == 0 && e2e_count(&e, "inbox") == 0)
+            break;
+    }
+    sleep_ms(300);
+    ck_assert_int_eq(e2e_count(&e, "work"), 0);
+    ck_assert_int_eq(e2e_stop(&e), 0);
+    /* The crasher killed it max_attempts times, then was quarantined. */
+    ck_assert_int_eq(deaths, 2);
+    ck_assert_int_eq(e2e_count(&e, "archive"), 1);
+    ck_assert_int_eq(e2e_count(&e, "failed"), 2);
+    json_t *records = json_object();
+    struct tally t = {0};
+    read_failed(&e, records, &t);
+    ck_assert_int_eq(count_in(records, "crasher.txt"), 1);
+    ck_assert_int_eq(count_in(records, "innocent.txt"), 0);
+    ck_assert_int_eq(t.poison, 1);
+    json_decref(records);
+    e2e_cleanup(&e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("torture");
     TCase *tc = tcase_create("torture");
     tcase_set_timeout(tc, is_long() ? 3600 : 600);
     tcase_add_test(tc, recovered_after_index_commit);
+    tcase_add_test(tc, innocent_bystander_not_poisoned);
     tcase_add_test(tc, kills_no_crash_plugin);
     tcase_add_test(tc, kills_isolated_crashing_plugin);
     tcase_add_test(tc, kills_inprocess_crashing_plugin);
