@@ -520,6 +520,24 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
     /* "before_name": a word that names nothing by itself (حركة, تنظيم) */
     if (only_before)
         return i;
+    /* "named": a head that takes a proper name (جامعة فؤاد الأول, منتخب
+     * هولندا): the head and the name */
+    if (h->str && !strcmp(h->str, "named") && k < c->ntok &&
+        !(c->tok[k].flags & (TF_NL | TF_TAKEN | TF_AL)) && ar_name_ok(c, k, 0, 0)) {
+        size_t j = k + 1;
+        while (j < c->ntok && j < k + 3 && ar_name_ok(c, j, (int)(j - k), 0))
+            j++;
+        /* an ordinal or an adjective of the name: الأول, الأمريكية */
+        if (j < c->ntok && (c->tok[j].flags & TF_PLAINAL) && !(c->tok[j].flags & TF_NL) &&
+            adjective_like(c, j) && !(tok_flags0(c, j) & (VF_STOP | VF_NOTNAME)))
+            j++;
+        if (emit_it) {
+            sbuf a;
+            sb_init(&a);
+            emit(c, ENT_ORG, i, off, j, 0.7, NULL, &a);
+        }
+        return j;
+    }
     /* a descriptor (نادي, صحيفة, شركة) before a proper name: the name */
     if (descriptor && k < c->ntok && !(c->tok[k].flags & (TF_NL | TF_TAKEN | TF_AL)) &&
         ar_name_ok(c, k, 0, 0)) {
