@@ -252,6 +252,7 @@ static const struct flag_section flag_sections[] = {
     {"name_syllables", VF_SYLLABLE}, {"org_stop", VF_ORGSTOP},
     {"num_preps", VF_NUMPREP},     {"num_stops", VF_NUMSTOP},
     {"and_words", VF_AND},         {"to_words", VF_TO},
+    {"team_cues", VF_TEAMCUE},     {"versus_words", VF_VERSUS},
     {NULL, 0}};
 
 struct phrase_section {

@@ -99,7 +99,9 @@ enum {
     VF_AND = 1u << 13,      /* "and": joins ranges (wa, va, kai) */
     VF_TO = 1u << 14,       /* "to": joins ranges (ila, den, eos) */
     VF_HONORIFIC = 1u << 15, /* Mr, Mrs: a title without a role */
-    VF_TITLE = 1u << 16      /* starts a title */
+    VF_TITLE = 1u << 16,     /* starts a title */
+    VF_TEAMCUE = 1u << 17,   /* a sports verb: a place after it is a team */
+    VF_VERSUS = 1u << 18     /* على, ضد, مع after a sports verb */
 };
 
 typedef struct ent_vocab {

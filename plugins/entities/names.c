@@ -1069,6 +1069,39 @@ static void coordinate_all(ent_ctx *c, size_t first)
     }
 }
 
+/* Places that play: a country or city right after a sports verb, or after
+ * على/ضد/مع that follows one (فازت نيجيريا على النيجر), is a team: ORG. */
+static void teams(ent_ctx *c, size_t first)
+{
+    size_t k;
+    for (k = first; k < c->nc; k++) {
+        ent_cand_ent *e = &c->c[k];
+        size_t t, q;
+        int team = 0;
+        if (e->type != ENT_LOC || e->tstart <= 0 || !e->key || strncmp(e->key, "loc:", 4))
+            continue;
+        t = (size_t)e->tstart;
+        if (c->tok[t].script != SC_ARAB)
+            continue;
+        if (tok_flags(c, t - 1) & VF_TEAMCUE)
+            team = 1;
+        else if ((tok_flags(c, t - 1) & VF_VERSUS) || (c->tok[t].ncand > 1 &&
+                 c->tok[t].cand[0].off != e->start))
+            for (q = t - 1; q + 5 > t && q > 0 && !team; q--)
+                if (tok_flags(c, q - 1) & VF_TEAMCUE)
+                    team = 1;
+        if (team) {
+            char *a = NULL;
+            e->type = ENT_ORG;
+            if (e->attrs && (a = malloc(strlen(e->attrs) + 20)) != NULL) {
+                sprintf(a, "%s,\"team\":true", e->attrs);
+                free(e->attrs);
+                e->attrs = a;
+            }
+        }
+    }
+}
+
 void names_run(ent_ctx *c)
 {
     size_t i, first = c->nc;
@@ -1184,4 +1217,5 @@ void names_run(ent_ctx *c)
         }
     }
     coordinate_all(c, first);
+    teams(c, first);
 }
