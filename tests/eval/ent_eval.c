@@ -138,162 +138,29 @@ static int cmd_gold(const char *data, const char *dir, int verbose)
     return 0;
 }
 
-/* ---- NewsFANE ------------------------------------------------------------ */
-
-static int map_newsfane(const char *cls)
-{
-    static const char *const per[] = {"Politician", "Other_PER", "Athlete", "Artist",
-                                      "Businessman", "Businessperson", "Scientist", "Police",
-                                      "Religious_PER", "Lawyer", "Engineer", NULL};
-    static const char *const loc[] = {"Nation", "Population-Center", "State-or-Province",
-                                      "County-or-District", "Continent", "Region-General",
-                                      "Water-Body", "Land-Region-Natural", "Celestial",
-                                      "Address", "Region-International", NULL};
-    static const char *const org[] = {"Government", "Non-Governmental", "Commercial",
-                                      "Educational", "Media", "Sports", "Religious",
-                                      "Medical-Science", "Entertainment", "Group", NULL};
-    int i;
-    for (i = 0; per[i]; i++)
-        if (!strcmp(cls, per[i]))
-            return ENT_PERSON;
-    for (i = 0; loc[i]; i++)
-        if (!strcmp(cls, loc[i]))
-            return ENT_LOC;
-    for (i = 0; org[i]; i++)
-        if (!strcmp(cls, org[i]))
-            return ENT_ORG;
-    return -1;
-}
-
-static int is_prefix_clitic(const char *t)
-{
-    return !strcmp(t, "و") || !strcmp(t, "ب") || !strcmp(t, "ل") || !strcmp(t, "ف") ||
-           !strcmp(t, "ك");
-}
-
-static int is_suffix_clitic(const char *t)
-{
-    static const char *const s[] = {"ه", "ها", "هم", "هما", "هن", "نا", "ي", "ني", "كم", "كما", "كن", NULL};
-    int i;
-    for (i = 0; s[i]; i++)
-        if (!strcmp(t, s[i]))
-            return 1;
-    return 0;
-}
-
-/* Removes U+200E, U+200F and U+FEFF in place. */
-static void strip_marks(char *s)
-{
-    char *w = s;
-    while (*s) {
-        if ((unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
-            ((unsigned char)s[2] == 0x8E || (unsigned char)s[2] == 0x8F)) {
-            s += 3;
-            continue;
-        }
-        if ((unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
-            (unsigned char)s[2] == 0xBF) {
-            s += 3;
-            continue;
-        }
-        *w++ = *s++;
-    }
-    *w = '\0';
-}
-
 static int cmd_newsfane(const char *data, const char *dir, int verbose)
 {
-    char path[4096], line[4096];
-    FILE *f;
     char *text = NULL;
-    size_t tlen = 0, tcap = 0, ng = 0, gcap = 0, nsent = 0;
+    size_t tlen = 0, ng = 0, nsent = 0;
     gold_span *gs = NULL;
-    int cur_type = -1, attach_next = 0, first_in_sent = 1;
-    size_t cur_start = 0, last_end = 0;
     ent_data *d;
     ent_list l = {0};
     ent_opts o = {.doc_lang = "ar", .latin = 1};
     score sc = {0};
     struct timespec a, b;
     double secs;
-    if (getenv("EVAL_LATIN") && !strcmp(getenv("EVAL_LATIN"), "0"))
-        o.latin = 0;
-    snprintf(path, sizeof path, "%s/NewsFANE_Gold_dev.txt", dir);
-    f = fopen(path, "r");
-    if (!f) {
-        printf("newsfane: %s absent, skipped\n", path);
+    int rc = newsfane_load(dir, &text, &tlen, &gs, &ng, &nsent);
+    if (rc == 1) {
+        printf("newsfane: %s/NewsFANE_Gold_dev.txt absent, skipped\n", dir);
         return 77;
     }
-    d = load(data);
-#define PUT(s, n)                                                                         \
-    do {                                                                                  \
-        if (tlen + (n) + 2 > tcap) {                                                      \
-            tcap = (tlen + (n) + 2) * 2;                                                  \
-            text = realloc(text, tcap);                                                   \
-        }                                                                                 \
-        memcpy(text + tlen, s, n);                                                        \
-        tlen += n;                                                                        \
-    } while (0)
-#define CLOSE()                                                                           \
-    do {                                                                                  \
-        if (cur_type >= 0) {                                                              \
-            if (ng == gcap) {                                                             \
-                gcap = gcap ? gcap * 2 : 1024;                                            \
-                gs = realloc(gs, gcap * sizeof *gs);                                      \
-            }                                                                             \
-            gs[ng].type = cur_type;                                                       \
-            gs[ng].start = cur_start;                                                     \
-            gs[ng].end = last_end;                                                        \
-            gs[ng].value = NULL;                                                          \
-            ng++;                                                                         \
-            cur_type = -1;                                                                \
-        }                                                                                 \
-    } while (0)
-    while (fgets(line, sizeof line, f)) {
-        char *tab, *tok, *tag;
-        size_t n = strlen(line);
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        tab = strchr(line, '\t');
-        strip_marks(line);
-        tab = strchr(line, '\t');
-        if (!tab || tab == line) {
-            /* sentence end */
-            CLOSE();
-            if (!first_in_sent) {
-                PUT("\n", 1);
-                nsent++;
-            }
-            first_in_sent = 1;
-            attach_next = 0;
-            continue;
-        }
-        *tab = '\0';
-        tok = line;
-        tag = tab + 1;
-        if (!first_in_sent && !attach_next && !is_suffix_clitic(tok))
-            PUT(" ", 1);
-        {
-            size_t s = tlen;
-            int type = -1;
-            PUT(tok, strlen(tok));
-            if (tag[0] == 'B' || tag[0] == 'I')
-                type = map_newsfane(tag + 2);
-            if (tag[0] == 'B' || type < 0 || type != cur_type)
-                CLOSE();
-            if (type >= 0 && cur_type < 0) {
-                cur_type = type;
-                cur_start = s;
-            }
-            if (type >= 0)
-                last_end = tlen;
-        }
-        attach_next = is_prefix_clitic(tok);
-        first_in_sent = 0;
+    if (rc < 0) {
+        fprintf(stderr, "ent_eval: newsfane: cannot read %s\n", dir);
+        return 2;
     }
-    CLOSE();
-    fclose(f);
-    text[tlen] = '\0';
+    if (getenv("EVAL_LATIN") && !strcmp(getenv("EVAL_LATIN"), "0"))
+        o.latin = 0;
+    d = load(data);
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
     if (ent_extract(d, text, tlen, &o, &l) < 0)
         return 2;
