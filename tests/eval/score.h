@@ -259,7 +259,7 @@ static int newsfane_load(const char *dir, char **text_out, size_t *len_out,
     gold_span *gs = NULL;
     int cur_type = -1, attach_next = 0, first_in_sent = 1;
     size_t cur_start = 0, last_end = 0;
-    snprintf(path, sizeof path, "%s/NewsFANE_Gold_dev.txt", dir);
+    snprintf(path, sizeof path, "%.4000s/NewsFANE_Gold_dev.txt", dir);
     f = fopen(path, "r");
     if (!f)
         return 1;

@@ -92,7 +92,7 @@ START_TEST(newsfane_scores_hold)
     size_t tp = 0, fp = 0, fn = 0;
     int rc, t;
     snprintf(data, sizeof data, "%s/etc/inboxd/entities", top ? top : ".");
-    snprintf(dir, sizeof dir, "%s/../shared/eval/newsfane-dev", top ? top : ".");
+    snprintf(dir, sizeof dir, "%.4000s/../shared/eval/newsfane-dev", top ? top : ".");
     rc = newsfane_load(dir, &text, &len, &gs, &ng, &nsent);
     if (rc == 1) {
         printf("newsfane-dev absent in %s: not scored\n", dir);
