@@ -100,6 +100,18 @@ static int cue_here(const ent_ctx *c, size_t i)
     return match_at(c, i, (1u << PK_TITLE) | (1u << PK_ORGHEAD) | (1u << PK_LOCCUE), &p, &off) > 0;
 }
 
+/* Token j begins with wa-/fa- before another word: a new clause. */
+static int conj_prefixed(const ent_ctx *c, size_t j)
+{
+    size_t k;
+    uint32_t c0;
+    if (j >= c->ntok || c->tok[j].script != SC_ARAB || c->tok[j].ncand < 2)
+        return 0;
+    k = c->tok[j].s;
+    c0 = ent_next_cp(c->text, c->tok[j].e, &k);
+    return c0 == 0x0648 || c0 == 0x0641;
+}
+
 /* ---- name runs --------------------------------------------------------- */
 
 /* An Arabic word with a clitic prefix (bi-, li-, ka-) that ends with a
@@ -213,8 +225,8 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
         return 0;
     if ((f0 & VF_GAZ) && !(f0 & (VF_GIVEN | VF_SYLLABLE)))
         return 0;
-    if (t->flags & TF_AL)
-        return 0;
+    if ((t->flags & TF_AL) && !(f0 & VF_GIVEN))
+        return 0; /* al- words are no name words, but البرتو, اليكس are */
     /* a reading without its clitic that is a known word: "and the", "with
      * the president"; a preposition before a function word is rarer than
      * a name that starts like one (باول is no bi + awwal) */
@@ -1048,6 +1060,41 @@ static size_t given_name(const ent_ctx *c, size_t i, size_t *off)
     return i;
 }
 
+/* A scorer in a match report: "X Y ( 29 )". */
+static size_t name_minute(const ent_ctx *c, size_t i, size_t *off)
+{
+    size_t j, k = i;
+    const ent_tok *t = &c->tok[i];
+    long long v;
+    int r;
+    if (t->script != SC_ARAB || !is_word(c, i))
+        return i;
+    *off = t->cand[0].off;
+    if (!ar_name_ok(c, i, 0, 0)) {
+        /* with wa- (و) before it: the reading without it */
+        if (!conj_prefixed(c, i))
+            return i;
+        for (r = 1; r < t->ncand; r++)
+            if (t->cand[r].prefix && !(t->cand[r].fl & (VF_STOP | VF_NOTNAME | VF_CUE)) &&
+                !t->cand[r].al)
+                break;
+        if (r == t->ncand)
+            return i;
+        *off = t->cand[r].off;
+        k = i + 1;
+    }
+    j = run_ar(c, k, 3, 0, 0);
+    if (k == i + 1 && j == k)
+        j = k;
+    if (j == i || j + 2 >= c->ntok || !tok_is(c, j, '(') || c->tok[j + 1].kind != TK_NUM ||
+        !tok_is(c, j + 2, ')'))
+        return i;
+    v = tok_int(c, j + 1);
+    if (v < 1 || v > 130)
+        return i;
+    return j;
+}
+
 /* ---- the pass --------------------------------------------------------------- */
 
 /* Lists of people: after each person, "و Y Z" or "، Y Z" (bounded). */
@@ -1212,6 +1259,12 @@ void names_run(ent_ctx *c)
         e = given_name(c, i, &off);
         if (e > i) {
             emit_person(c, i, off, e, 0.7, NULL);
+            i = e - 1;
+            continue;
+        }
+        e = name_minute(c, i, &off);
+        if (e > i) {
+            emit_person(c, i, off, e, 0.65, NULL);
             i = e - 1;
             continue;
         }
