@@ -271,14 +271,16 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
             if ((cp == 0x064A || cp == 0x062A) && nl >= 4 && cp2 != 0x064A && cp2 != 0x0648 &&
                 cp2 != 0x0627 && cp2 != 0x0634 && cp2 != 0x0647)
                 return 0;
+            int after_particle = (tok_flags(c, i - 1) & VF_PARTICLE) != 0;
             /* sa- + ya-/ta-: a verb in the future (سيطلب) */
             if (pos >= 2 && cp == 0x0633 && nl >= 4 && (cp2 == 0x064A || cp2 == 0x062A))
                 return 0;
             /* from the third word on: a word with bi-/li- (لمناقشة, بفوز)
-             * or a noun with -hu (تشبثه) is the sentence going on */
-            if (pos >= 2 && nl >= 4 && (cp == 0x0628 || cp == 0x0644))
+             * or a noun with -hu (تشبثه) is the sentence going on; not
+             * after a particle (بن لادن) */
+            if (pos >= 2 && nl >= 4 && (cp == 0x0628 || cp == 0x0644) && !after_particle)
                 return 0;
-            if (pos >= 2 && nl >= 4 && last == 0x0647)
+            if (pos >= 2 && nl >= 4 && last == 0x0647 && !after_particle)
                 return 0;
         }
     } else if (!(f & (VF_SYLLABLE | VF_GIVEN)) && t->ncand > 1) {
@@ -348,6 +350,11 @@ static size_t run_ar(const ent_ctx *c, size_t i, size_t max, int strong, int al_
              * name: فؤاد السنيورة, عمر حسن البشير */
             if (j > i && (tok_flags(c, i) & VF_GIVEN)) {
                 j++;
+                /* ... and may go on with a particle: زين العابدين بن علي */
+                if (j + 1 < c->ntok && (tok_flags0(c, j) & VF_PARTICLE) && words < max) {
+                    words++;
+                    continue;
+                }
                 break;
             }
             if (j == i && al_first) {
