@@ -824,6 +824,14 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
         }
         if (gn || rule_at(c, k, &r, &roff))
             return;
+        if (tk->script == SC_ARAB && (tk->flags & TF_PLAINAL) && !tok_flags(c, k) &&
+            last_letter(c, k) == 0x064A && k + 1 < c->ntok &&
+            (c->tok[k + 1].kind == TK_PUNCT || (tok_flags0(c, k + 1) & VF_STOP) ||
+             (c->tok[k + 1].flags & TF_NL))) {
+            /* a family name alone after "said": وقال الحريري إن */
+            emit_person(c, k, tk->s, k + 1, 0.6, NULL);
+            return;
+        }
         if (tk->script == SC_ARAB) {
             /* after a weak cue the first word must look like a name: no
              * clitic (بعملية), no verb (راقبت, تضم) */
