@@ -65,8 +65,42 @@ enum ent_cclass {
 
 int norm_build(ent_norm *n, char *err, size_t errlen);
 /* Decodes one code point of s[*i..len) and advances *i (at least 1 byte);
- * malformed bytes give U+FFFD. */
-uint32_t ent_next_cp(const char *s, size_t len, size_t *i);
+ * malformed bytes give U+FFFD.  Inline: the hottest function. */
+static inline uint32_t ent_next_cp(const char *s, size_t len, size_t *i)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k = *i;
+    uint32_t c = p[k];
+    if (c < 0x80) {
+        *i = k + 1;
+        return c;
+    }
+    if (c >= 0xC2 && c < 0xE0 && k + 1 < len && (p[k + 1] & 0xC0) == 0x80) {
+        *i = k + 2;
+        return ((c & 0x1F) << 6) | (p[k + 1] & 0x3F);
+    }
+    if (c >= 0xE0 && c < 0xF0 && k + 2 < len && (p[k + 1] & 0xC0) == 0x80 &&
+        (p[k + 2] & 0xC0) == 0x80) {
+        uint32_t v = ((c & 0x0F) << 12) | ((uint32_t)(p[k + 1] & 0x3F) << 6) |
+                     (p[k + 2] & 0x3F);
+        if (v >= 0x800 && (v < 0xD800 || v > 0xDFFF)) {
+            *i = k + 3;
+            return v;
+        }
+    }
+    if (c >= 0xF0 && c < 0xF5 && k + 3 < len && (p[k + 1] & 0xC0) == 0x80 &&
+        (p[k + 2] & 0xC0) == 0x80 && (p[k + 3] & 0xC0) == 0x80) {
+        uint32_t v = ((c & 0x07) << 18) | ((uint32_t)(p[k + 1] & 0x3F) << 12) |
+                     ((uint32_t)(p[k + 2] & 0x3F) << 6) | (p[k + 3] & 0x3F);
+        if (v >= 0x10000 && v <= 0x10FFFF) {
+            *i = k + 4;
+            return v;
+        }
+    }
+    *i = k + 1;
+    return 0xFFFD;
+}
+
 /* Appends the normalized form of s[0..n) to out. */
 void norm_append(const ent_norm *nm, const char *s, size_t n, sbuf *out);
 
@@ -104,7 +138,9 @@ enum {
     VF_VERSUS = 1u << 18     /* على, ضد, مع after a sports verb */
 };
 
+#define VOCAB_BLOOM_WORDS 4096 /* 256 Kbit: most words of a text are unknown */
 typedef struct ent_vocab {
+    uint64_t bloom[VOCAB_BLOOM_WORDS];
     uint64_t *hash; /* slots: hash of the word, 0 empty */
     int32_t *slot_id;
     uint32_t mask;
@@ -263,6 +299,8 @@ enum {
 
 #define TOK_MAXCAND 6
 
+enum { TH_MADDA = 1, TH_HAMZA_ALEF = 2, TH_HAMZA = 4 };
+
 typedef struct ent_cand {
     size_t off;   /* surface start of this reading (after clitics) */
     int32_t id;   /* vocabulary id or -1 */
@@ -281,6 +319,10 @@ typedef struct ent_tok {
     uint8_t lang;   /* index into the call's language table */
     uint32_t cp;    /* TK_PUNCT: the code point */
     uint32_t startk; /* kinds of the phrases that may start here */
+    uint32_t c0, c1;  /* the first two letters as written */
+    uint32_t clast;   /* the last letter as written */
+    uint16_t nl;      /* letters */
+    uint8_t hz;       /* TH_* hamza forms seen */
     ent_cand cand[TOK_MAXCAND];
 } ent_tok;
 
@@ -313,7 +355,9 @@ typedef struct ent_ctx {
     /* block */
     ent_tok *tok;
     size_t ntok, captok;
-    sbuf nb; /* normalization scratch */
+    sbuf nb;   /* normalization scratch */
+    sbuf form; /* reading scratch (tok.c) */
+    sbuf kf;   /* key scratch (key_of_span) */
     /* languages met: index -> tag */
     char langs[32][16];
     uint8_t lang_data[32];   /* data language index of each */
@@ -327,6 +371,7 @@ typedef struct ent_ctx {
     ent_name *names;
     size_t nnames, capnames;
     uint64_t *name_first; /* hash set of first/last words of names */
+    uint64_t name_bloom[256]; /* 16 Kbit in front of it */
     uint32_t name_mask;
     int last_year;      /* latest explicit year met (not after ref_year) */
     ent_list *out;

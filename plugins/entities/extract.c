@@ -97,11 +97,19 @@ ent_cand_ent *cand_add(ent_ctx *c, int type, size_t start, size_t end, int ti, i
 
 char *key_of_span(ent_ctx *c, size_t start, size_t end)
 {
-    sbuf k, f;
-    size_t i;
+    sbuf k;
+    sbuf *f = &c->kf;
+    size_t i, lo = 0, hi = c->ntok;
     sb_init(&k);
-    sb_init(&f);
-    for (i = 0; i < c->ntok; i++) {
+    /* the first token that ends after start */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->tok[mid].e <= start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (i = lo; i < c->ntok; i++) {
         const ent_tok *t = &c->tok[i];
         size_t s;
         if (t->e <= start)
@@ -111,14 +119,13 @@ char *key_of_span(ent_ctx *c, size_t start, size_t end)
         if (t->kind == TK_PUNCT)
             continue;
         s = t->s < start ? start : t->s;
-        data_match_form(c->d, c->text + s, (t->e < end ? t->e : end) - s, &f);
-        if (!f.len)
+        data_match_form(c->d, c->text + s, (t->e < end ? t->e : end) - s, f);
+        if (!f->len)
             continue;
         if (k.len)
             sb_addc(&k, ' ');
-        sb_add(&k, f.s, f.len);
+        sb_add(&k, f->s, f->len);
     }
-    sb_free(&f);
     sb_cstr(&k);
     return sb_take(&k);
 }
@@ -499,6 +506,8 @@ int ent_extract(const ent_data *d, const char *text, size_t len, const ent_opts 
     free(c.pend);
     free(c.tok);
     sb_free(&c.nb);
+    sb_free(&c.form);
+    sb_free(&c.kf);
     if (rc < 0)
         ent_list_clear(out);
     return rc;

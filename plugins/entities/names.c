@@ -41,13 +41,7 @@ static int is_en(const ent_ctx *c, size_t i)
 
 static size_t nletters(const ent_ctx *c, size_t i)
 {
-    size_t k = c->tok[i].s, n = 0;
-    while (k < c->tok[i].e) {
-        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
-        if (cp >= 0x10000 || c->d->norm->map[cp])
-            n++;
-    }
-    return n;
+    return c->tok[i].nl;
 }
 
 static size_t gaz_at(const ent_ctx *c, size_t i, const ent_payload **gp, size_t *off)
@@ -144,24 +138,12 @@ static int ends_pronoun(const ent_ctx *c, size_t i)
  * normalize alike. */
 static int madda_alef(const ent_ctx *c, size_t i)
 {
-    size_t k = c->tok[i].s;
-    while (k < c->tok[i].e) {
-        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
-        if (cp == 0x0622)
-            return 1;
-    }
-    return 0;
+    return (c->tok[i].hz & TH_MADDA) != 0;
 }
 
 static int hamza_any(const ent_ctx *c, size_t i)
 {
-    size_t k = c->tok[i].s;
-    while (k < c->tok[i].e) {
-        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
-        if (cp == 0x0623 || cp == 0x0625 || cp == 0x0624 || cp == 0x0626 || cp == 0x0621)
-            return 1;
-    }
-    return 0;
+    return (c->tok[i].hz & TH_HAMZA) != 0;
 }
 
 /* A verb form no name has: a past plural (-uu, written -wa: استنكروا), or
@@ -248,16 +230,8 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
     if (!(f & (VF_SYLLABLE | VF_GIVEN)) && verb_like(c, i))
         return 0;
     if (pos > 0) {
-        uint32_t cp, cp2, last = 0;
-        size_t k = t->s, nl = nletters(c, i);
-        cp = ent_next_cp(c->text, t->e, &k);
-        cp2 = k < t->e ? ent_next_cp(c->text, t->e, &k) : 0;
-        k = t->s;
-        while (k < t->e) {
-            uint32_t x = ent_next_cp(c->text, t->e, &k);
-            if (x < 0x10000 && c->d->norm->map[x])
-                last = x;
-        }
+        uint32_t cp = t->c0, cp2 = t->c1, last = t->clast;
+        size_t nl = t->nl;
         /* "and X" inside a name is a new phrase: فيلتمان وأبلغه, عماد ومحمد */
         if (cp == 0x0648 && t->ncand > 1 && (!(f & (VF_SYLLABLE | VF_GIVEN)) || !(f0 & (VF_SYLLABLE | VF_GIVEN))))
             return 0;
@@ -479,27 +453,14 @@ static void emit_person(ent_ctx *c, size_t i, size_t off, size_t j, double conf,
  * (الحزب التركيز). */
 static int adjective_like(const ent_ctx *c, size_t i)
 {
-    size_t k = c->tok[i].s;
-    uint32_t last = 0;
-    while (k < c->tok[i].e) {
-        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
-        if (cp < 0x10000 && c->d->norm->map[cp])
-            last = cp;
-    }
+    uint32_t last = c->tok[i].clast;
     return last == 0x064A || last == 0x0629 || last == 0x0649;
 }
 
 /* The last letter of token i (normalized: teh marbuta reads heh). */
 static uint32_t last_letter(const ent_ctx *c, size_t i)
 {
-    size_t k = c->tok[i].s;
-    uint32_t last = 0;
-    while (k < c->tok[i].e) {
-        uint32_t cp = ent_next_cp(c->text, c->tok[i].e, &k);
-        if (cp < 0x10000 && c->d->norm->map[cp])
-            last = cp;
-    }
-    return last;
+    return c->tok[i].clast;
 }
 
 static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_payload *h, int emit_it)

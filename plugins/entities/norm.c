@@ -117,40 +117,6 @@ int norm_build(ent_norm *n, char *err, size_t errlen)
     return 0;
 }
 
-uint32_t ent_next_cp(const char *s, size_t len, size_t *i)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t k = *i;
-    uint32_t c = p[k];
-    if (c < 0x80) {
-        *i = k + 1;
-        return c;
-    }
-    if (c >= 0xC2 && c < 0xE0 && k + 1 < len && (p[k + 1] & 0xC0) == 0x80) {
-        *i = k + 2;
-        return ((c & 0x1F) << 6) | (p[k + 1] & 0x3F);
-    }
-    if (c >= 0xE0 && c < 0xF0 && k + 2 < len && (p[k + 1] & 0xC0) == 0x80 &&
-        (p[k + 2] & 0xC0) == 0x80) {
-        uint32_t v = ((c & 0x0F) << 12) | ((uint32_t)(p[k + 1] & 0x3F) << 6) |
-                     (p[k + 2] & 0x3F);
-        if (v >= 0x800 && (v < 0xD800 || v > 0xDFFF)) {
-            *i = k + 3;
-            return v;
-        }
-    }
-    if (c >= 0xF0 && c < 0xF5 && k + 3 < len && (p[k + 1] & 0xC0) == 0x80 &&
-        (p[k + 2] & 0xC0) == 0x80 && (p[k + 3] & 0xC0) == 0x80) {
-        uint32_t v = ((c & 0x07) << 18) | ((uint32_t)(p[k + 1] & 0x3F) << 12) |
-                     ((uint32_t)(p[k + 2] & 0x3F) << 6) | (p[k + 3] & 0x3F);
-        if (v >= 0x10000 && v <= 0x10FFFF) {
-            *i = k + 4;
-            return v;
-        }
-    }
-    *i = k + 1;
-    return 0xFFFD;
-}
 
 static void put_utf8(sbuf *out, uint32_t c)
 {

@@ -55,13 +55,14 @@ static int set_add(ent_ctx *c, uint64_t h)
     while (c->name_first[k] && c->name_first[k] != h)
         k = (k + 1) & c->name_mask;
     c->name_first[k] = h;
+    c->name_bloom[(h >> 50) & 255] |= 1ull << ((h >> 44) & 63);
     return 0;
 }
 
 static int set_has(const ent_ctx *c, uint64_t h)
 {
     uint32_t k;
-    if (!c->name_first || !h)
+    if (!c->name_first || !h || !(c->name_bloom[(h >> 50) & 255] >> ((h >> 44) & 63) & 1))
         return 0;
     k = (uint32_t)h & c->name_mask;
     while (c->name_first[k]) {

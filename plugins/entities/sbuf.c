@@ -116,16 +116,27 @@ char *sb_take(sbuf *b)
     return s;
 }
 
-/* FNV-1a, 64 bits, never 0 (0 marks an empty slot). */
+/* A 64-bit hash over 8-byte words (multiply-xorshift), never 0 (0 marks an
+ * empty slot). */
 uint64_t ent_hash(const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
-    for (i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ull;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xC2B2AE3D27D4EB4Full);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
     }
-    h ^= h >> 29;
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+        h ^= h >> 29;
+    }
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
     return h ? h : 1;
 }

@@ -497,18 +497,15 @@ int tok_block(ent_ctx *c, size_t s, size_t e)
     uint16_t fl;
     int kind, newsent = 1;
     sbuf *f = &c->nb;
-    sbuf form;
+    sbuf *formp = &c->form;
     c->ntok = 0;
-    sb_init(&form);
     while ((kind = scan(nm, c->text, e, &i, &ts, &te, &cp, &sc, &fl)) != 0) {
         ent_tok *t;
         if (c->ntok == c->captok) {
             size_t cap = c->captok ? c->captok * 2 : 1024;
             ent_tok *nt = realloc(c->tok, cap * sizeof *nt);
-            if (!nt) {
-                sb_free(&form);
+            if (!nt)
                 return -ENOMEM;
-            }
             c->tok = nt;
             c->captok = cap;
         }
@@ -531,28 +528,50 @@ int tok_block(ent_ctx *c, size_t s, size_t e)
                 (i >= e || c->text[i] == ' ' || c->text[i] == '\n' || c->text[i] == '\r'))
                 newsent = 1;
         }
+        t->c0 = t->c1 = t->clast = 0;
+        t->nl = 0;
+        t->hz = 0;
+        if (kind == TK_WORD) {
+            /* letters, first two, last, hamza forms: read once here */
+            size_t q = ts;
+            while (q < te && t->nl < 0xFFFF) {
+                uint32_t x = ent_next_cp(c->text, te, &q);
+                uint8_t scx;
+                uint8_t cl = cls_of(nm, x, &scx);
+                if (cl != CC_LETTER && cl != CC_UPPER)
+                    continue;
+                if (t->nl == 0)
+                    t->c0 = x;
+                else if (t->nl == 1)
+                    t->c1 = x;
+                t->clast = x;
+                t->nl++;
+                if (x == 0x0622)
+                    t->hz |= TH_MADDA;
+                if (x == 0x0623 || x == 0x0625)
+                    t->hz |= TH_HAMZA_ALEF;
+                if (x >= 0x0621 && x <= 0x0626)
+                    t->hz |= TH_HAMZA;
+            }
+        }
         if (te - ts > TOK_MAXBYTES) {
             t->flags |= TF_LONG;
             continue;
         }
         f->len = 0;
         norm_append(nm, c->text + ts, te - ts, f);
-        if (f->oom) {
-            sb_free(&form);
+        if (f->oom)
             return -ENOMEM;
-        }
         if (f->len == 0)
             continue;
         apply_rewrites(c->d, sc, f); /* once for every reading */
-        if (f->oom) {
-            sb_free(&form);
+        if (f->oom)
             return -ENOMEM;
-        }
         add_cand(c, t, f->s, f->len, 0,
                  sc == SC_ARAB && starts(f->s, f->len, AR_ALEF AR_LAM) && f->len >= 6, 0,
-                 &form);
+                 formp);
         if (sc == SC_ARAB && kind == TK_WORD)
-            arabic_cands(c, t, f->s, f->len, &form);
+            arabic_cands(c, t, f->s, f->len, formp);
         if (t->ncand && t->cand[0].al)
             t->flags |= TF_PLAINAL | TF_AL;
         for (int r = 1; r < t->ncand; r++)
@@ -561,12 +580,9 @@ int tok_block(ent_ctx *c, size_t s, size_t e)
         for (int r = 0; r < t->ncand; r++)
             if (t->cand[r].id >= 0 && (size_t)t->cand[r].id < c->d->nstartk)
                 t->startk |= c->d->startk[t->cand[r].id];
-        if (c->err) {
-            sb_free(&form);
+        if (c->err)
             return c->err;
-        }
     }
-    sb_free(&form);
     /* languages by sentence */
     sent0 = 0;
     for (i = 0; i <= c->ntok; i++) {

@@ -11,7 +11,7 @@
 
 int vocab_init(ent_vocab *v)
 {
-    memset(v, 0, sizeof *v);
+    memset(v, 0, sizeof *v); /* the bloom filter too */
     v->mask = 1023;
     v->hash = calloc(v->mask + 1, sizeof *v->hash);
     v->slot_id = calloc(v->mask + 1, sizeof *v->slot_id);
@@ -63,9 +63,18 @@ static int vocab_rehash(ent_vocab *v)
     return 0;
 }
 
+static void bloom_bits(uint64_t h, uint32_t *a, uint32_t *b)
+{
+    *a = (uint32_t)(h >> 40) & (VOCAB_BLOOM_WORDS * 64 - 1);
+    *b = (uint32_t)(h >> 20) & (VOCAB_BLOOM_WORDS * 64 - 1);
+}
+
 int32_t vocab_find(const ent_vocab *v, const char *w, size_t n, uint64_t h)
 {
-    uint32_t k = (uint32_t)h & v->mask;
+    uint32_t k = (uint32_t)h & v->mask, a, b;
+    bloom_bits(h, &a, &b);
+    if (!(v->bloom[a >> 6] >> (a & 63) & 1) || !(v->bloom[b >> 6] >> (b & 63) & 1))
+        return -1;
     while (v->hash[k]) {
         if (v->hash[k] == h) {
             int32_t id = v->slot_id[k];
@@ -120,6 +129,12 @@ int32_t vocab_intern(ent_vocab *v, const char *w, size_t n)
         k = (k + 1) & v->mask;
     v->hash[k] = h;
     v->slot_id[k] = id;
+    {
+        uint32_t a, b;
+        bloom_bits(h, &a, &b);
+        v->bloom[a >> 6] |= 1ull << (a & 63);
+        v->bloom[b >> 6] |= 1ull << (b & 63);
+    }
     return id;
 }
 
