@@ -306,6 +306,7 @@ static int flush(ent_ctx *c)
 {
     size_t i;
     ent_list *out = c->out;
+    size_t last_end = 0;
     if (c->nc > 1)
         qsort(c->c, c->nc, sizeof *c->c, cmp_cand);
     for (i = 0; i < c->nc; i++) {
@@ -317,6 +318,11 @@ static int flush(ent_ctx *c)
             break;
         if (c->o->types && !(c->o->types & (1u << ce->type)))
             continue;
+        /* entities never overlap: the rules take their tokens, and this
+         * keeps the contract should two rules ever meet */
+        if (ce->start < last_end || ce->end <= ce->start)
+            continue;
+        last_end = ce->end;
         /* the latest year the report names (not a range's end: plans) */
         if (ce->type == ENT_DATE && !ce->year_missing && ce->value && !strchr(ce->value, '/')) {
             int y = atoi(ce->value);

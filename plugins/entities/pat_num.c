@@ -195,6 +195,8 @@ static size_t unit_after(const ent_ctx *c, size_t j, double *mult, const char **
     *mult = 1;
     *cur = NULL;
     *percent = 0;
+    if (j >= c->ntok || (c->tok[j].flags & TF_TAKEN))
+        return 0;
     if (j < c->ntok && tok_is(c, j, '%')) {
         *percent = 1;
         return 1;
@@ -225,7 +227,7 @@ static size_t unit_after(const ent_ctx *c, size_t j, double *mult, const char **
         *cur = pay_find(c->d, p, PK_CURRENCY)->str;
         used += n;
     } else if (j + used < c->ntok && c->tok[j + used].kind == TK_PUNCT &&
-               sym_currency(c->tok[j + used].cp)) {
+               !(c->tok[j + used].flags & TF_TAKEN) && sym_currency(c->tok[j + used].cp)) {
         *cur = sym_currency(c->tok[j + used].cp);
         used++;
     }

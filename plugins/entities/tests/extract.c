@@ -369,6 +369,73 @@ START_TEST(invalid_utf8_and_empty)
 }
 END_TEST
 
+/* A valid UTF-8 string of len bytes or less, from a fixed seed: Arabic,
+ * Greek, Vietnamese letters, digits of two scripts, punctuation, cue words. */
+static char *mixed_text(size_t len, unsigned seed)
+{
+    static const char *const parts[] = {
+        "ال", "و", "ب", "ل", "ه", "ة", "ي", "ن", "ج", "ث", "آ", "أ", "ـ", "ً", " ", " ", "\n",
+        "0", "7", "٣", "٢", "/", "-", ".", ",", "%", "(", ")", "@", "Đ", "ơ", "Ư", "ά", "Ν",
+        "τ", "الرئيس ", "لجنة ", "مقاطعة ", "25-NQ/TW ", "https://x.y/z ", "a@b.cd ",
+        "مليون دونج ", "الربع الثالث من عام ", "tháng ", "Αυγούστου ", "\xE2\x80\x8F"};
+    char *t = malloc(len + 1);
+    size_t n = 0;
+    unsigned x = seed;
+    ck_assert_ptr_nonnull(t);
+    for (;;) {
+        const char *p;
+        size_t pl;
+        x = x * 1103515245u + 12345u;
+        p = parts[(x >> 16) % (sizeof parts / sizeof parts[0])];
+        pl = strlen(p);
+        if (n + pl > len)
+            break;
+        memcpy(t + n, p, pl);
+        n += pl;
+    }
+    t[n] = '\0';
+    return t;
+}
+
+static int utf8_ok(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k, m = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+        if (!m || i + m > n)
+            return 0;
+        for (k = 1; k < m; k++)
+            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+                return 0;
+        i += m;
+    }
+    return 1;
+}
+
+/* Any mixture: every entity lies on code point boundaries, its surface is
+ * the text there, its strings are valid UTF-8 and attrs a JSON object. */
+START_TEST(mixed_text_entities_valid)
+{
+    unsigned seed;
+    for (seed = 1; seed <= 5; seed++) {
+        char *t = mixed_text(200000, seed);
+        ent_list l = run(t, seed & 1 ? "ar" : NULL);
+        size_t i;
+        ck_assert_uint_gt(l.n, 100);
+        for (i = 0; i < l.n; i++) {
+            const ent_entity *e = &l.v[i];
+            ck_assert(utf8_ok(e->text, strlen(e->text)));
+            ck_assert(utf8_ok(e->value, strlen(e->value)));
+            ck_assert(utf8_ok(e->key, strlen(e->key)));
+            ck_assert(e->attrs[0] == '{' && e->attrs[strlen(e->attrs) - 1] == '}');
+        }
+        ent_list_clear(&l);
+        free(t);
+    }
+}
+END_TEST
+
 static double time_extract(const char *t, size_t n)
 {
     struct timespec a, b;
@@ -465,6 +532,7 @@ static Suite *suite(void)
     tcase_add_test(tc, world_news_arabic);
     tcase_add_test(tc, clitics_stripped_from_surface);
     tcase_add_test(tc, invalid_utf8_and_empty);
+    tcase_add_test(tc, mixed_text_entities_valid);
     tcase_add_test(tc, pathological_repeated_word);
     tcase_add_test(tc, pathological_no_spaces);
     tcase_add_test(tc, pathological_digits);
