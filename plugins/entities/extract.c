@@ -371,23 +371,25 @@ static int flush(ent_ctx *c)
         (void)k;
         if ((int)li < c->nlangs)
             snprintf(e->lang, sizeof e->lang, "%s", c->langs[li]);
-        sb_init(&a);
-        sb_addc(&a, '{');
+        /* the attributes in the call's scratch, then one copy */
+        (void)a;
+        c->kf.len = 0;
+        sb_addc(&c->kf, '{');
         if (ce->attrs)
-            sb_adds(&a, ce->attrs);
+            sb_adds(&c->kf, ce->attrs);
         if (c->o->latin && e->value &&
             (e->type == ENT_PERSON || e->type == ENT_ORG || e->type == ENT_LOC)) {
             char *lat = latin_of(c, e->value);
             if (lat) {
-                if (a.len > 1)
-                    sb_addc(&a, ',');
-                sb_adds(&a, "\"latin\":");
-                sb_json_str(&a, lat, strlen(lat));
+                if (c->kf.len > 1)
+                    sb_addc(&c->kf, ',');
+                sb_adds(&c->kf, "\"latin\":");
+                sb_json_str(&c->kf, lat, strlen(lat));
                 free(lat);
             }
         }
-        sb_addc(&a, '}');
-        e->attrs = sb_take(&a);
+        sb_addc(&c->kf, '}');
+        e->attrs = c->kf.oom ? NULL : strndup(c->kf.s, c->kf.len);
         out->n++;
         if (!e->text || !e->value || !e->key || !e->attrs) {
             c->err = -ENOMEM;

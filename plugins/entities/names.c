@@ -1045,6 +1045,12 @@ static size_t name_minute(const ent_ctx *c, size_t i, size_t *off)
     int r;
     if (t->script != SC_ARAB || !is_word(c, i))
         return i;
+    /* cheap test first: "( NUM )" within the next five tokens */
+    for (j = i + 1; j < c->ntok && j <= i + 5; j++)
+        if (tok_is(c, j, '('))
+            break;
+    if (j >= c->ntok || j > i + 5 || j + 2 >= c->ntok || c->tok[j + 1].kind != TK_NUM)
+        return i;
     *off = t->cand[0].off;
     if (!ar_name_ok(c, i, 0, 0)) {
         /* with wa- (و) before it: the reading without it */
