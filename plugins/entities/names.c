@@ -488,7 +488,8 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
     /* a generic head before a known name (حركة حماس, منظمة أوبك, وكالة
      * فرانس برس): the name is the organisation; the head only describes */
     if (k < c->ntok && !(c->tok[k].flags & (TF_NL | TF_TAKEN)) &&
-        (gn = gaz_at(c, k, &g, &goff)) && goff == c->tok[k].s && g->type == ENT_ORG) {
+        (gn = gaz_at(c, k, &g, &goff)) && goff == c->tok[k].s &&
+        (g->type == ENT_ORG || (descriptor && g->type == ENT_LOC))) {
         size_t after = k + gn;
         if (prefix || after >= c->ntok || !(c->tok[after].flags & TF_PLAINAL) ||
             (c->tok[after].flags & TF_NL)) {
@@ -518,6 +519,18 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
         }
         return j;
     }
+    /* a descriptor before a name with al- (نادي النصر): the name */
+    if (descriptor && k < c->ntok && (c->tok[k].flags & TF_PLAINAL) &&
+        !(c->tok[k].flags & (TF_NL | TF_TAKEN)) &&
+        !(tok_flags0(c, k) & (VF_STOP | VF_NOTNAME | VF_ORGSTOP | VF_CUE)) &&
+        !adjective_like(c, k)) {
+        if (emit_it) {
+            sbuf a;
+            sb_init(&a);
+            emit(c, ENT_ORG, k, c->tok[k].s, k + 1, 0.7, NULL, &a);
+        }
+        return k + 1;
+    }
     /* a descriptor (نادي, صحيفة, شركة) before a proper name: the name */
     if (descriptor && k < c->ntok && !(c->tok[k].flags & (TF_NL | TF_TAKEN | TF_AL)) &&
         ar_name_ok(c, k, 0, 0)) {
@@ -535,6 +548,10 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
         if (c->tok[k].flags & (TF_NL | TF_TAKEN))
             break;
         if ((gn = gaz_at(c, k, &g, &goff)) && goff == c->tok[k].s && g->type != ENT_PERSON) {
+            /* a place qualifies the head (جامعة القاهرة); another body
+             * starts a new name (الجمعية العامة مجلس الأمن) */
+            if (g->type == ENT_ORG)
+                break;
             k += gn;
             m++;
             continue;
@@ -552,6 +569,8 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
          * العامل) */
         if (m == 0 && is_word(c, k) && c->tok[k].script == SC_ARAB &&
             !(tok_flags0(c, k) & (VF_ORGSTOP | VF_STOP | VF_NOTNAME | VF_TITLE)) &&
+            !(c->tok[k].ncand > 1 && !(c->tok[k].flags & TF_AL) &&
+              (c->tok[k].c0 == 0x0644 || c->tok[k].c0 == 0x0628)) &&
             (!(tok_flags(c, k) & (VF_TITLE | VF_CUE)) || (c->tok[k].flags & TF_AL)) &&
             k + 1 < c->ntok && is_word(c, k + 1) && (c->tok[k + 1].flags & TF_PLAINAL) &&
             !(c->tok[k + 1].flags & TF_NL) &&
