@@ -424,6 +424,8 @@ void pat_date(ent_ctx *c);  /* DATE */
 void pat_num(ent_ctx *c);   /* MONEY, PERCENT, QUANTITY */
 void names_run(ent_ctx *c); /* PERSON, ORG, LOC */
 void resolve_block(ent_ctx *c); /* later mentions of names */
+/* Token i could be the family name in a name (names.c). */
+int name_word_ok(const ent_ctx *c, size_t i);
 void resolve_free(ent_ctx *c);
 
 /* Key of a surface span: the match forms of its words joined by spaces.

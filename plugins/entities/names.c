@@ -280,7 +280,7 @@ static int ar_name_ok(const ent_ctx *c, size_t i, int pos, int strong)
 
 /* After token j the phrase ends: punctuation, a line end, a function
  * word, a known non-name, a title, an al- word, a verb shape, the text end. */
-static int phrase_ends_after(const ent_ctx *c, size_t j)
+static int phrase_ends_hard(const ent_ctx *c, size_t j)
 {
     size_t k = j + 1;
     uint32_t f;
@@ -289,9 +289,19 @@ static int phrase_ends_after(const ent_ctx *c, size_t j)
     f = tok_flags(c, k);
     if (f & (VF_STOP | VF_NOTNAME | VF_TITLE | VF_CUE | VF_AND))
         return 1;
-    if (c->tok[k].flags & TF_AL)
+    /* an accusative noun after the name: شن غيلرمان هجوما */
+    if (c->tok[k].script == SC_ARAB && c->tok[k].clast == 0x0627 && c->tok[k].nl >= 3 &&
+        !(f & (VF_GIVEN | VF_SYLLABLE)))
         return 1;
     return verb_like(c, k);
+}
+
+static int phrase_ends_after(const ent_ctx *c, size_t j)
+{
+    if (j + 1 < c->ntok && c->tok[j + 1].kind == TK_WORD && (c->tok[j + 1].flags & TF_AL) &&
+        !(c->tok[j + 1].flags & TF_NL))
+        return 1;
+    return phrase_ends_hard(c, j);
 }
 
 static size_t run_ar(const ent_ctx *c, size_t i, size_t max, int strong, int al_first)
@@ -303,7 +313,7 @@ static size_t run_ar(const ent_ctx *c, size_t i, size_t max, int strong, int al_
             /* a third word needs support: a known name, a particle before
              * it, or the end of the phrase after it (else it is the verb or
              * the noun that follows the name: سيب بلاتر قبيل كأس) */
-            if (words >= 2 && !strong &&
+            if (words >= 2 && !(strong && (tok_flags(c, j) & VF_SYLLABLE)) &&
                 !(tok_flags(c, j) & (VF_GIVEN | VF_SYLLABLE | VF_PARTICLE)) &&
                 !(tok_flags(c, j - 1) & VF_PARTICLE) && !phrase_ends_after(c, j))
                 break;
@@ -322,7 +332,8 @@ static size_t run_ar(const ent_ctx *c, size_t i, size_t max, int strong, int al_
             }
             /* a family name with al- ends a name that began with a given
              * name: فؤاد السنيورة, عمر حسن البشير */
-            if (j > i && (tok_flags(c, i) & VF_GIVEN)) {
+            if (j > i && (tok_flags(c, i) & VF_GIVEN) &&
+                ((tok_flags(c, j + 1) & VF_PARTICLE) || phrase_ends_hard(c, j))) {
                 j++;
                 /* ... and may go on with a particle: زين العابدين بن علي */
                 if (j + 1 < c->ntok && (tok_flags0(c, j) & VF_PARTICLE) && words < max) {
@@ -1094,6 +1105,18 @@ static size_t name_minute(const ent_ctx *c, size_t i, size_t *off)
     if (v < 1 || v > 130)
         return i;
     return j;
+}
+
+int name_word_ok(const ent_ctx *c, size_t i)
+{
+    const ent_tok *t;
+    if (i >= c->ntok)
+        return 0;
+    t = &c->tok[i];
+    if (t->script == SC_ARAB)
+        return !(tok_flags0(c, i) & (VF_STOP | VF_NOTNAME)) && !verb_like(c, i) &&
+               t->clast != 0x062A && t->clast != 0x0629;
+    return cased(c, i) && cs_name_ok(c, i, 1);
 }
 
 /* ---- the pass --------------------------------------------------------------- */

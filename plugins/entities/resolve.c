@@ -122,6 +122,7 @@ static void register_names(ent_ctx *c)
                            (e->attrs && strstr(e->attrs, "\"role\""))) &&
                           !(tok_flags(c, (size_t)e->tend - 1) & (VF_SYLLABLE | VF_GIVEN)) &&
                           !(c->tok[e->tend - 1].flags & TF_AL) &&
+                          name_word_ok(c, (size_t)e->tend - 1) &&
                           !(tok_flags(c, (size_t)e->tend - 2) & VF_PARTICLE) &&
                           c->tok[e->tend - 1].e - c->tok[e->tend - 1].s >= 4;
         nm->key = e->key ? strdup(e->key) : NULL;
