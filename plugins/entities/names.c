@@ -478,7 +478,7 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
 {
     size_t k = i + n, m = 0, gn, goff;
     const ent_payload *g;
-    int definite = (c->tok[i].flags & TF_AL) != 0;
+    int definite = (c->tok[i].flags & TF_AL) != 0, joined = 0;
     /* an adjective agrees with a definite head in gender: الحزب الشيوعي,
      * اللجنة المركزية, not الحزب التوجيهية (that one qualifies another
      * noun) */
@@ -571,6 +571,17 @@ static size_t org_ar(ent_ctx *c, size_t i, size_t off, size_t n, const ent_paylo
             !(tok_flags0(c, k) & (VF_ORGSTOP | VF_STOP | VF_NOTNAME | VF_TITLE)) &&
             (!definite || m > 0 ||
              (adjective_like(c, k) && (last_letter(c, k) == 0x0629 ? fem : masc)))) {
+            k++;
+            m++;
+            continue;
+        }
+        /* "and" joins two fields of one body: وزارة الطاقة والمعادن, كلية
+         * الآداب والعلوم الاجتماعية (one wal- word after an al- word) */
+        if (m > 0 && !joined && is_word(c, k) && c->tok[k].script == SC_ARAB &&
+            (c->tok[k].flags & TF_AL) && !(c->tok[k].flags & TF_PLAINAL) && conj_prefixed(c, k) &&
+            !(tok_flags(c, k) & (VF_ORGSTOP | VF_STOP | VF_NOTNAME | VF_TITLE | VF_CUE | VF_GAZ)) &&
+            (k + 1 >= c->ntok || !(c->tok[k + 1].flags & TF_PLAINAL) || adjective_like(c, k + 1))) {
+            joined = 1;
             k++;
             m++;
             continue;
