@@ -1130,6 +1130,44 @@ int name_word_ok(const ent_ctx *c, size_t i)
     return cased(c, i) && cs_name_ok(c, i, 1);
 }
 
+/* Sports results: "ليفربول ( انجلترا )", "سبارتاك موسكو ( روسيا )": a
+ * name or a city before a country in brackets is a team.  Returns the end
+ * of the team name (i = none). */
+static size_t team_paren(const ent_ctx *c, size_t i)
+{
+    size_t j = i, gn, goff;
+    const ent_payload *g;
+    if (!is_word(c, i) || c->tok[i].script != SC_ARAB)
+        return i;
+    while (j < c->ntok && j < i + 3 && is_word(c, j) && !(c->tok[j].flags & TF_NL) &&
+           !(tok_flags0(c, j) & (VF_STOP | VF_NOTNAME | VF_CUE)))
+        j++;
+    if (j == i || !tok_is(c, j, '(') || j + 1 >= c->ntok)
+        return i;
+    gn = gaz_at(c, j + 1, &g, &goff);
+    if (!gn || g->type != ENT_LOC || !tok_is(c, j + 1 + gn, ')'))
+        return i;
+    if (!c->d->gaz[g->ival].attrs || !strstr(c->d->gaz[g->ival].attrs, "\"country\""))
+        return i;
+    return j;
+}
+
+/* "فاز على النصر": an unknown al- word after a versus word that follows a
+ * sports verb is a team. */
+static int team_after_versus(const ent_ctx *c, size_t i)
+{
+    size_t q;
+    if (i < 2 || !is_word(c, i) || !(c->tok[i].flags & TF_PLAINAL) || tok_flags(c, i) ||
+        !(tok_flags(c, i - 1) & VF_VERSUS))
+        return 0;
+    if (i + 1 < c->ntok && (c->tok[i + 1].flags & TF_PLAINAL) && adjective_like(c, i + 1) == 0)
+        return 0;
+    for (q = i - 1; q > 0 && q + 4 > i; q--)
+        if (tok_flags(c, q - 1) & VF_TEAMCUE)
+            return 1;
+    return 0;
+}
+
 /* ---- the pass --------------------------------------------------------------- */
 
 /* Lists of people: after each person, "و Y Z" or "، Y Z" (bounded). */
@@ -1193,6 +1231,22 @@ void names_run(ent_ctx *c)
         const ent_tok *t = &c->tok[i];
         if (!is_word(c, i))
             continue;
+        e = team_paren(c, i);
+        if (e > i) {
+            sbuf a;
+            sb_init(&a);
+            attr_str(&a, "kind", "team");
+            emit(c, ENT_ORG, i, t->cand[0].off, e, 0.7, NULL, &a);
+            i = e - 1;
+            continue;
+        }
+        if (team_after_versus(c, i)) {
+            sbuf a;
+            sb_init(&a);
+            attr_str(&a, "kind", "team");
+            emit(c, ENT_ORG, i, t->s, i + 1, 0.6, NULL, &a);
+            continue;
+        }
         gn = gaz_at(c, i, &g, &goff);
         rn = rule_at(c, i, &r, &roff);
         /* "Đức Lâm": a one-word place name that a capitalized name word
