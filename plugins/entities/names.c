@@ -1240,6 +1240,17 @@ void names_run(ent_ctx *c)
             i = e - 1;
             continue;
         }
+        /* a wire credit in brackets: "( الفرنسية )", "( الأوروبية - أرشيف )":
+         * the agency named by its nationality */
+        if (t->script == SC_ARAB && i > 0 && tok_is(c, i - 1, '(') && (t->flags & TF_PLAINAL) &&
+            t->clast == 0x0629 && adjective_like(c, i) && i + 1 < c->ntok &&
+            (tok_is(c, i + 1, ')') || tok_is(c, i + 1, '-')) && !tok_flags0(c, i)) {
+            sbuf a;
+            sb_init(&a);
+            attr_str(&a, "kind", "news agency");
+            emit(c, ENT_ORG, i, t->s, i + 1, 0.6, NULL, &a);
+            continue;
+        }
         if (team_after_versus(c, i)) {
             sbuf a;
             sb_init(&a);
