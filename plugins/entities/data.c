@@ -199,6 +199,9 @@ int data_add_phrase(ent_data *d, const char *phrase, const ent_payload *p0)
         return -ENOMEM;
     if (p->kind == PK_TITLE && p->ival != 3 && set_flags(d, a.ids[0], VF_TITLE) < 0)
         return -ENOMEM;
+    /* a group of people (الإسرائيليون) is no person's name */
+    if (p->kind == PK_GROUP && a.n == 1 && set_flags(d, a.ids[0], VF_NOTNAME) < 0)
+        return -ENOMEM;
     if (p->kind == PK_GAZ && a.n == 1 && set_flags(d, a.ids[0], VF_GAZ) < 0)
         return -ENOMEM;
     d->nentries++;
