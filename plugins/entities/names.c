@@ -1152,22 +1152,6 @@ static size_t team_paren(const ent_ctx *c, size_t i)
     return j;
 }
 
-/* "فاز على النصر": an unknown al- word after a versus word that follows a
- * sports verb is a team. */
-static int team_after_versus(const ent_ctx *c, size_t i)
-{
-    size_t q;
-    if (i < 2 || !is_word(c, i) || !(c->tok[i].flags & TF_PLAINAL) || tok_flags(c, i) ||
-        !(tok_flags(c, i - 1) & VF_VERSUS))
-        return 0;
-    if (i + 1 < c->ntok && (c->tok[i + 1].flags & TF_PLAINAL) && adjective_like(c, i + 1) == 0)
-        return 0;
-    for (q = i - 1; q > 0 && q + 4 > i; q--)
-        if (tok_flags(c, q - 1) & VF_TEAMCUE)
-            return 1;
-    return 0;
-}
-
 /* ---- the pass --------------------------------------------------------------- */
 
 /* Lists of people: after each person, "و Y Z" or "، Y Z" (bounded). */
@@ -1248,13 +1232,6 @@ void names_run(ent_ctx *c)
             sbuf a;
             sb_init(&a);
             attr_str(&a, "kind", "news agency");
-            emit(c, ENT_ORG, i, t->s, i + 1, 0.6, NULL, &a);
-            continue;
-        }
-        if (team_after_versus(c, i)) {
-            sbuf a;
-            sb_init(&a);
-            attr_str(&a, "kind", "team");
             emit(c, ENT_ORG, i, t->s, i + 1, 0.6, NULL, &a);
             continue;
         }
