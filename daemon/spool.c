@@ -76,6 +76,12 @@ int spool_open(struct spool *s, const char *inbox, const char *state_dir,
                  state_dir, strerror(-r));
         goto fail;
     }
+    if ((r = claimlog_open(&s->clog, s->work_fd)) < 0) {
+        snprintf(err, errlen, "state dir %s: cannot open work/claims.log: %s", state_dir,
+                 strerror(-r));
+        goto fail;
+    }
+    s->clog_open = 1;
     if (fstat(s->inbox_fd, &a) < 0 || fstat(s->work_fd, &b) < 0) {
         r = -errno;
         snprintf(err, errlen, "stat: %s", strerror(errno));
@@ -114,6 +120,13 @@ fail:
     return r;
 }
 
+static int keep_live(void *ctx, const char *ticket)
+{
+    (void)ctx;
+    (void)ticket;
+    return 1;
+}
+
 static void close_fd(int *fd)
 {
     if (*fd >= 0)
@@ -125,6 +138,12 @@ void spool_close(struct spool *s)
 {
     if (!s)
         return;
+    if (s->clog_open) {
+        /* A clean stop leaves only the records of files still in work/. */
+        claimlog_compact(&s->clog, keep_live, NULL);
+        claimlog_close(&s->clog);
+    }
+    s->clog_open = 0;
     close_fd(&s->inbox_fd);
     close_fd(&s->work_fd);
     close_fd(&s->archive_fd);
@@ -149,66 +168,21 @@ static void new_ticket(char out[SPOOL_TICKET_LEN + 1])
     snprintf(out, SPOOL_TICKET_LEN + 1, "%016llx", (unsigned long long)t);
 }
 
-static int write_sidecar_at(int dirfd, const char *ticket, const char *name,
-                            int64_t received_ms, unsigned attempts)
-{
-    char fname[64], tmp[80];
-    char *lossy = util_utf8_lossy(name);
-    json_t *o;
-    char *text;
-    int fd, r = 0;
-    size_t len;
-    if (!lossy)
-        return -ENOMEM;
-    o = json_pack("{s:s, s:I, s:i}", "name", lossy, "received_ms",
-                  (json_int_t)received_ms, "attempts", (int)attempts);
-    if (o && strcmp(lossy, name) != 0) {
-        /* Keep the exact bytes of a name that is not UTF-8. */
-        size_t n = strlen(name);
-        char *hex = malloc(2 * n + 1);
-        for (size_t i = 0; hex && i < n; i++)
-            sprintf(hex + 2 * i, "%02x", (unsigned char)name[i]);
-        if (hex)
-            json_object_set_new(o, "name_hex", json_string(hex));
-        free(hex);
-    }
-    free(lossy);
-    text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!text)
-        return -ENOMEM;
-    snprintf(fname, sizeof fname, "%s.json", ticket);
-    snprintf(tmp, sizeof tmp, ".%s.json.tmp", ticket);
-    len = strlen(text);
-    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        r = -errno;
-        goto out;
-    }
-    if (write(fd, text, len) != (ssize_t)len)
-        r = errno ? -errno : -EIO;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && renameat(dirfd, tmp, dirfd, fname) < 0)
-        r = -errno;
-    if (r < 0)
-        (void)unlinkat(dirfd, tmp, 0);
-out:
-    free(text);
-    return r;
-}
-
 int spool_set_attempts(struct spool *s, const char *ticket, const char *name,
                        int64_t received_ms, unsigned attempts)
 {
-    return write_sidecar_at(s->work_fd, ticket, name, received_ms, attempts);
+    return claimlog_append(&s->clog, ticket, name, received_ms, attempts);
 }
 
+/* The ticket left work/: its claim record is no longer needed. */
 static void unlink_sidecar(struct spool *s, const char *ticket)
 {
-    char fname[64];
-    snprintf(fname, sizeof fname, "%s.json", ticket);
-    (void)unlinkat(s->work_fd, fname, 0);
+    claimlog_forget(&s->clog, ticket);
+    if (s->legacy_sidecars) {
+        char fname[64];
+        snprintf(fname, sizeof fname, "%s.json", ticket);
+        (void)unlinkat(s->work_fd, fname, 0);
+    }
 }
 
 static const char *kind_name(mode_t m)
@@ -298,7 +272,7 @@ static enum claim_result claim(struct spool *s, const char *name, uint64_t max_b
             return CLAIM_YOUNG;
     }
     new_ticket(c->ticket);
-    if ((r = write_sidecar_at(s->work_fd, c->ticket, name, c->received_ms, 1)) < 0) {
+    if ((r = claimlog_append(&s->clog, c->ticket, name, c->received_ms, 1)) < 0) {
         snprintf(c->reason, sizeof c->reason, "cannot write to work/: %s",
                  strerror(-r));
         return CLAIM_REJECTED;
@@ -415,9 +389,14 @@ static void read_sidecar(struct spool *s, struct recovered *r)
     unsigned char *buf = NULL;
     size_t len;
     json_t *o, *hex;
+    struct claim_record rec;
     snprintf(fname, sizeof fname, "%s.json", r->ticket);
     r->attempts = 1;
-    if (util_read_file(s->work_fd, fname, 1 << 16, &buf, &len) == 0 &&
+    if (claimlog_lookup(&s->clog, r->ticket, &rec) == 0) {
+        r->name = rec.name;
+        r->received_ms = rec.received_ms;
+        r->attempts = rec.attempts ? rec.attempts : 1;
+    } else if (util_read_file(s->work_fd, fname, 1 << 16, &buf, &len) == 0 &&
         (o = json_loadb((char *)buf, len, 0, NULL))) {
         const char *nm = json_string_value(json_object_get(o, "name"));
         r->received_ms = json_integer_value(json_object_get(o, "received_ms"));
@@ -447,6 +426,19 @@ static void read_sidecar(struct spool *s, struct recovered *r)
         r->received_ms = util_now_ms();
 }
 
+struct keep_ctx {
+    struct recovered *v;
+    size_t n;
+};
+
+static int keep_ticket(void *ctx, const char *ticket)
+{
+    struct keep_ctx *k = ctx;
+    struct recovered key;
+    memcpy(key.ticket, ticket, sizeof key.ticket);
+    return k->n && bsearch(&key, k->v, k->n, sizeof *k->v, cmp_rec) != NULL;
+}
+
 int spool_recover_list(struct spool *s, struct recovered **out, size_t *n)
 {
     int fd = dup(s->work_fd);
@@ -461,6 +453,7 @@ int spool_recover_list(struct spool *s, struct recovered **out, size_t *n)
             close(fd);
         return -errno;
     }
+    claimlog_load(&s->clog);
     rewinddir(d);
     while ((e = readdir(d))) {
         const char *nm = e->d_name;
@@ -478,6 +471,8 @@ int spool_recover_list(struct spool *s, struct recovered **out, size_t *n)
             t[SPOOL_TICKET_LEN] = '\0';
             if (fstatat(s->work_fd, t, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 (void)unlinkat(s->work_fd, nm, 0); /* orphan sidecar */
+            else
+                s->legacy_sidecars = 1;
             continue;
         }
         if (len != SPOOL_TICKET_LEN || !is_ticket(nm))
@@ -497,6 +492,9 @@ int spool_recover_list(struct spool *s, struct recovered **out, size_t *n)
     closedir(d);
     if (cnt)
         qsort(v, cnt, sizeof *v, cmp_rec);
+    /* Only the records of files still in work/ are worth keeping. */
+    struct keep_ctx kc = {v, cnt};
+    claimlog_compact(&s->clog, keep_ticket, &kc);
     *out = v;
     *n = cnt;
     return 0;

@@ -15,6 +15,8 @@
 #ifndef INBOXD_SPOOL_H
 #define INBOXD_SPOOL_H
 
+#include "claimlog.h"
+
 #include <inboxd/plugin.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -26,6 +28,9 @@ struct spool {
     char *state_dir, *inbox; /* owned */
     int inbox_fd, state_fd, work_fd, archive_fd, failed_fd, processed_fd;
     int lock_fd;
+    struct claimlog clog; /* work/claims.log: names and attempts */
+    int clog_open;
+    int legacy_sidecars;  /* work/ held TICKET.json files of old versions */
 };
 
 /* Opens (creating) the state dirs, takes the state dir's lock, checks the

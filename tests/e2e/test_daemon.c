@@ -162,9 +162,12 @@ START_TEST(interrupted_work_is_retried)
     f = fopen(p, "w");
     fputs("interrupted report 2020\n", f);
     fclose(f);
-    snprintf(p, sizeof p, "%s/work/0000000000000abc.json", e.state);
+    /* Its claim record, as the claim appended it before the rename. */
+    snprintf(p, sizeof p, "%s/work/claims.log", e.state);
     f = fopen(p, "w");
-    fputs("{\"name\":\"was-here.txt\",\"received_ms\":1700000000000,\"attempts\":1}", f);
+    fputs("{\"t\":\"0000000000000abc\",\"name\":\"was-here.txt\",\"received_ms\":1700000000000,"
+          "\"attempts\":1}\n{\"t\":\"00000000000ffff0\",\"name\":\"long-gone.txt\",\"received_ms\":1,"
+          "\"attempts\":1}\n{\"t\":\"torn", f);
     fclose(f);
     e2e_start(&e);
     int fd = e2e_connect(&e);
@@ -179,6 +182,10 @@ START_TEST(interrupted_work_is_retried)
     ck_assert_int_eq(e2e_count(&e, "archive"), 1);
     close(fd);
     ck_assert_int_eq(e2e_stop(&e), 0);
+    struct stat st;
+    snprintf(p, sizeof p, "%s/work/claims.log", e.state);
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_int_eq(st.st_size, 0); /* a clean stop leaves no dead record */
     e2e_cleanup(&e);
 }
 END_TEST
@@ -743,7 +750,7 @@ START_TEST(retry_while_store_unavailable)
     json_t *st = e2e_status(&e);
     ck_assert_ptr_nonnull(json_string_value(json_object_get(st, "condition")));
     json_decref(st);
-    ck_assert_int_eq(e2e_count(&e, "work"), 2); /* file + sidecar */
+    ck_assert_int_eq(e2e_count(&e, "work"), 1); /* the claimed file */
     unlink(flag);
     o = e2e_wait_event(fd, "document.done", 10000);
     ck_assert_ptr_nonnull(o);

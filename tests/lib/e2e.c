@@ -419,7 +419,7 @@ static int count_dir(const char *path, int recurse)
     while ((de = readdir(d))) {
         char p[4096];
         struct stat st;
-        if (de->d_name[0] == '.')
+        if (de->d_name[0] == '.' || strcmp(de->d_name, "claims.log") == 0)
             continue;
         snprintf(p, sizeof p, "%s/%s", path, de->d_name);
         if (lstat(p, &st) < 0)

@@ -60,7 +60,8 @@ void e2e_drop_fixture(struct e2e *e, const char *fixture, const char *name, int 
 /* Reads tests/fixtures/NAME; malloc'd. */
 char *e2e_fixture(const char *name, size_t *len);
 
-/* Counts files in state/SUB (recursively for archive). */
+/* Counts files in state/SUB, recursively, leaving out hidden files and
+ * work/claims.log. */
 int e2e_count(struct e2e *e, const char *sub);
 
 #endif
