@@ -859,6 +859,10 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
                     return;
             }
             j = run_ar(c, k, 4, 0, 0);
+            /* accusatives (موقفا صعبا, ثانيا): no name */
+            if (!(tok_flags(c, k) & VF_GIVEN) && tk->clast == 0x0627 &&
+                (j == k + 1 || c->tok[k + 1].clast == 0x0627))
+                return;
         } else if (cased(c, k))
             j = run_cs(c, k, 5);
         else
