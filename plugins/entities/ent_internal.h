@@ -373,6 +373,7 @@ typedef struct ent_ctx {
     uint64_t *name_first; /* hash set of first/last words of names */
     uint64_t name_bloom[256]; /* 16 Kbit in front of it */
     uint32_t name_mask;
+    uint32_t name_used;   /* slots taken in name_first */
     int last_year;      /* latest explicit year met (not after ref_year) */
     ent_list *out;
     struct ent_pend {

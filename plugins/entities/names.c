@@ -868,8 +868,9 @@ static void person_after_title(ent_ctx *c, size_t i, size_t n, const ent_payload
         else
             return;
         if (j == k + 1 && !(tok_flags(c, k) & VF_GIVEN) &&
-            !(j >= c->ntok || c->tok[j].kind == TK_PUNCT || (c->tok[j].flags & TF_NL) ||
-              (tok_flags0(c, j) & (VF_STOP | VF_NOTNAME))))
+            (!(j >= c->ntok || c->tok[j].kind == TK_PUNCT || (c->tok[j].flags & TF_NL) ||
+               (tok_flags0(c, j) & (VF_STOP | VF_NOTNAME))) ||
+             verb_like(c, k) || (tk->c0 == 0x0633 && (tk->c1 == 0x064A || tk->c1 == 0x062A))))
             return;
         if (j > k)
             emit_person(c, k, tk->cand[0].off, j, j - k > 1 ? 0.8 : 0.65, NULL);

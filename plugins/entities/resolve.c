@@ -41,19 +41,39 @@ static int name_follows(const ent_ctx *c, size_t j)
     return (u->flags & TF_CAP) != 0;
 }
 
+/* The set starts small and doubles at half full: a fresh large table per
+ * document costs page faults and zeroing that dwarf the lookups. */
+static int set_grow(ent_ctx *c)
+{
+    uint32_t nmask = c->name_first ? 2 * c->name_mask + 1 : 63;
+    uint64_t *nt = calloc((size_t)nmask + 1, sizeof *nt);
+    if (!nt)
+        return -ENOMEM;
+    for (uint32_t i = 0; c->name_first && i <= c->name_mask; i++) {
+        uint64_t h = c->name_first[i];
+        uint32_t k;
+        if (!h)
+            continue;
+        for (k = (uint32_t)h & nmask; nt[k]; k = (k + 1) & nmask)
+            ;
+        nt[k] = h;
+    }
+    free(c->name_first);
+    c->name_first = nt;
+    c->name_mask = nmask;
+    return 0;
+}
+
 static int set_add(ent_ctx *c, uint64_t h)
 {
     uint32_t k;
-    if (!c->name_first) {
-        /* at most 2 words per name: half full at NAMES_MAX names */
-        c->name_mask = 4 * NAMES_MAX - 1;
-        c->name_first = calloc(c->name_mask + 1, sizeof *c->name_first);
-        if (!c->name_first)
-            return -ENOMEM;
-    }
+    if ((!c->name_first || 2 * (c->name_used + 1) > c->name_mask + 1) && set_grow(c) < 0)
+        return -ENOMEM;
     k = (uint32_t)h & c->name_mask;
     while (c->name_first[k] && c->name_first[k] != h)
         k = (k + 1) & c->name_mask;
+    if (!c->name_first[k])
+        c->name_used++;
     c->name_first[k] = h;
     c->name_bloom[(h >> 50) & 255] |= 1ull << ((h >> 44) & 63);
     return 0;
