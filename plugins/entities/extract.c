@@ -183,22 +183,41 @@ static char *latin_make(ent_ctx *c, const char *s);
 
 /* latin_make() with a per-call cache: a report names the same people and
  * places again and again, and ICU transliteration is the dearest step. */
+/* The cache starts small and doubles at half full (a fresh 8k-slot table
+ * per document cost more in page faults than the lookups saved). */
+static int latin_grow(ent_ctx *c)
+{
+    size_t nmask = c->lat ? 2 * c->latmask + 1 : 63;
+    __typeof__(c->lat) nt = calloc(nmask + 1, sizeof *nt);
+    if (!nt)
+        return -1;
+    for (size_t i = 0; c->lat && i <= c->latmask; i++) {
+        size_t k;
+        if (!c->lat[i].h)
+            continue;
+        for (k = c->lat[i].h & nmask; nt[k].h; k = (k + 1) & nmask)
+            ;
+        nt[k] = c->lat[i];
+    }
+    free(c->lat);
+    c->lat = nt;
+    c->latmask = nmask;
+    return 0;
+}
+
 char *latin_of(ent_ctx *c, const char *s)
 {
     uint64_t h = ent_hash(s, strlen(s));
     size_t k;
     char *lat;
-    if (!c->lat) {
-        c->latmask = 2 * LATIN_CACHE_MAX - 1;
-        c->lat = calloc(c->latmask + 1, sizeof *c->lat);
-        if (!c->lat)
-            return latin_make(c, s);
-    }
+    if ((!c->lat || (2 * (c->nlat + 1) > c->latmask + 1 && c->nlat < LATIN_CACHE_MAX)) &&
+        latin_grow(c) < 0 && !c->lat)
+        return latin_make(c, s);
     for (k = h & c->latmask; c->lat[k].h; k = (k + 1) & c->latmask)
         if (c->lat[k].h == h && !strcmp(c->lat[k].value, s))
             return c->lat[k].latin ? strdup(c->lat[k].latin) : NULL;
     lat = latin_make(c, s);
-    if (c->nlat < LATIN_CACHE_MAX) {
+    if (c->nlat < LATIN_CACHE_MAX && 2 * (c->nlat + 1) <= c->latmask + 1) {
         char *v = strdup(s), *l = lat ? strdup(lat) : NULL;
         if (v && (l || !lat)) {
             c->lat[k].h = h;
@@ -224,6 +243,7 @@ void latin_cache_free(ent_ctx *c)
     }
     free(c->lat);
     c->lat = NULL;
+    c->latmask = c->nlat = 0;
 }
 
 static char *latin_make(ent_ctx *c, const char *s)

@@ -225,5 +225,6 @@ void resolve_free(ent_ctx *c)
     free(c->name_first);
     c->names = NULL;
     c->name_first = NULL;
+    c->name_used = 0;
     c->nnames = c->capnames = 0;
 }
