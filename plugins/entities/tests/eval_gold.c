@@ -109,13 +109,13 @@ START_TEST(newsfane_scores_hold)
             fn += sc.fn[t];
         }
     f1 = prf(tp, fp, fn, &p, &r);
-    ck_assert_msg(f1 >= 0.70, "newsfane F1 %.3f below 0.70", f1);
+    ck_assert_msg(f1 >= 0.73, "newsfane F1 %.3f below 0.73", f1);
     f1 = prf(sc.tp[ENT_LOC], sc.fp[ENT_LOC], sc.fn[ENT_LOC], &p, &r);
     ck_assert_msg(f1 >= 0.83, "newsfane LOC F1 %.3f below 0.83", f1);
     f1 = prf(sc.tp[ENT_PERSON], sc.fp[ENT_PERSON], sc.fn[ENT_PERSON], &p, &r);
-    ck_assert_msg(f1 >= 0.58, "newsfane PERSON F1 %.3f below 0.58", f1);
+    ck_assert_msg(f1 >= 0.63, "newsfane PERSON F1 %.3f below 0.63", f1);
     f1 = prf(sc.tp[ENT_ORG], sc.fp[ENT_ORG], sc.fn[ENT_ORG], &p, &r);
-    ck_assert_msg(f1 >= 0.62, "newsfane ORG F1 %.3f below 0.62", f1);
+    ck_assert_msg(f1 >= 0.66, "newsfane ORG F1 %.3f below 0.66", f1);
     ent_list_clear(&l);
     free(gs);
     free(text);
