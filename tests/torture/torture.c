@@ -246,11 +246,35 @@ static void note_rss(pid_t pid)
     fclose(f);
 }
 
+/* The last lines of a file (malloc'd), or NULL. */
+static char *notify_tail(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+    long n;
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, n > 1500 ? n - 1500 : 0, SEEK_SET);
+    buf = calloc(1, 1501);
+    if (buf && fread(buf, 1, 1500, f) == 0)
+        buf[0] = '\0';
+    fclose(f);
+    return buf;
+}
+
 /* 1 when the daemon died by itself (reaped). */
 static int died(struct e2e *e, int *self_deaths)
 {
     int st;
     if (e->pid > 0 && waitpid(e->pid, &st, WNOHANG) == e->pid) {
+        /* Say how, with the end of its log. */
+        char *log = notify_tail(e->log);
+        fprintf(stderr, "daemon %d died by itself: %s %d; its log ends:\n%s\n", (int)e->pid,
+                WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+                log ? log : "");
+        free(log);
         e->pid = 0;
         (*self_deaths)++;
         return 1;
