@@ -42,6 +42,9 @@ static int on_boundary(const char *s, size_t len, size_t off)
 static void check_spans(const parse_result *r, const parse_span *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        if (!(v[i].start <= v[i].end && v[i].end <= r->text_len))
+            fprintf(stderr, "span %zu of %zu is [%zu,%zu) but the text has %zu bytes: \"%s\"\n", i,
+                    n, v[i].start, v[i].end, r->text_len, r->text);
         FUZZ_ASSERT(v[i].start <= v[i].end && v[i].end <= r->text_len);
         FUZZ_ASSERT(on_boundary(r->text, r->text_len, v[i].start));
         FUZZ_ASSERT(on_boundary(r->text, r->text_len, v[i].end));
