@@ -193,48 +193,86 @@ static void fail_all(struct sqlidx *x, struct batch_job **jobs, size_t n,
                  hint(rc));
 }
 
+#define TXN_BEGIN ((size_t)-1)
+
+/* Writes jobs[0..n) in one transaction.  SQLITE_OK with every job OK, or
+ * the failing SQLite code with the transaction rolled back, msg set and
+ * *bad set to the job that failed: TXN_BEGIN when BEGIN failed, n when
+ * COMMIT did (FTS5 writes its terms out then). */
+static int write_txn(struct sqlidx *x, struct batch_job **jobs, size_t n,
+                     int64_t now, size_t *bad, char *msg, size_t msglen)
+{
+    size_t i = 0;
+    int written;
+    int rc = sqlite3_exec(x->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        *bad = TXN_BEGIN;
+        goto fail;
+    }
+    for (i = 0; i < n; i++) {
+        rc = store_write(x->store, jobs[i]->item, now, &written);
+        if (rc != SQLITE_OK) {
+            *bad = i;
+            goto fail;
+        }
+    }
+    rc = sqlite3_exec(x->db, "COMMIT", NULL, NULL, NULL);
+    if (rc == SQLITE_OK) {
+        for (i = 0; i < n; i++)
+            jobs[i]->status = INBOXD_OK;
+        return SQLITE_OK;
+    }
+    *bad = n;
+fail:
+    snprintf(msg, msglen, "%s", sqlite3_errmsg(x->db));
+    if (!sqlite3_get_autocommit(x->db))
+        sqlite3_exec(x->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* One document in its own transaction, its status set. */
+static void commit_one(struct sqlidx *x, struct batch_job *job, int64_t now)
+{
+    char msg[256];
+    size_t bad = 0;
+    int rc = write_txn(x, &job, 1, now, &bad, msg, sizeof msg);
+    if (rc == SQLITE_OK)
+        return;
+    if (bad != 0) { /* BEGIN or COMMIT: nothing of it is stored */
+        fail_all(x, &job, 1, rc, msg);
+        return;
+    }
+    set_error(x, job, rc, msg);
+    x->host->log(INBOXD_LOG_WARNING, PLUGIN_NAME, NULL,
+                 "document %s not stored: %s%s",
+                 ((struct sdoc *)job->item)->id, msg, hint(rc));
+}
+
+/* One transaction for the whole batch, without a savepoint per document
+ * (FTS5 writes its pending terms out at every savepoint: a batch shares
+ * one new segment).  When a write or the commit fails, the batch is
+ * rolled back and each document is written in its own transaction, so
+ * the others are stored and only the failing one is reported. */
 static void commit(void *arg, struct batch_job **jobs, size_t n)
 {
     struct sqlidx *x = arg;
     char msg[256];
+    size_t bad = 0;
     int64_t now = now_ms();
-    int rc = sqlite3_exec(x->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(x->db));
+    int rc;
+    if (n == 1) {
+        commit_one(x, jobs[0], now);
+        return;
+    }
+    rc = write_txn(x, jobs, n, now, &bad, msg, sizeof msg);
+    if (rc == SQLITE_OK)
+        return;
+    if (bad == TXN_BEGIN) {
         fail_all(x, jobs, n, rc, msg);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        int written;
-        rc = sqlite3_exec(x->db, "SAVEPOINT doc", NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
-            rc = store_write(x->store, jobs[i]->item, now, &written);
-        if (rc == SQLITE_OK) {
-            rc = sqlite3_exec(x->db, "RELEASE doc", NULL, NULL, NULL);
-            if (rc == SQLITE_OK) {
-                jobs[i]->status = INBOXD_OK;
-                continue;
-            }
-        }
-        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(x->db));
-        if (sqlite3_get_autocommit(x->db)) {
-            /* SQLite rolled the whole transaction back */
-            fail_all(x, jobs, n, rc, msg);
-            return;
-        }
-        sqlite3_exec(x->db, "ROLLBACK TO doc; RELEASE doc", NULL, NULL, NULL);
-        set_error(x, jobs[i], rc, msg);
-        x->host->log(INBOXD_LOG_WARNING, PLUGIN_NAME, NULL,
-                     "document %s not stored: %s%s",
-                     ((struct sdoc *)jobs[i]->item)->id, msg, hint(rc));
-    }
-    rc = sqlite3_exec(x->db, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(x->db));
-        if (!sqlite3_get_autocommit(x->db))
-            sqlite3_exec(x->db, "ROLLBACK", NULL, NULL, NULL);
-        fail_all(x, jobs, n, rc, msg);
-    }
+    for (size_t i = 0; i < n; i++)
+        commit_one(x, jobs[i], now);
 }
 
 /* --- readers for contains() ------------------------------------------------ */
@@ -451,6 +489,15 @@ void sqlidx_get_info(void *instance, struct sqlidx_info *out)
     out->batch = batch_get_stats(&x->batch);
     out->open = x->rep;
     snprintf(out->path, sizeof out->path, "%s", x->path);
+}
+
+void sqlidx_hold_batch(void *instance, int hold)
+{
+    struct sqlidx *x = instance;
+    if (hold)
+        batch_enter(&x->batch);
+    else
+        batch_leave(&x->batch);
 }
 
 struct set_pages {

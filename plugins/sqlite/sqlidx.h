@@ -43,4 +43,9 @@ void sqlidx_get_info(void *instance, struct sqlidx_info *out);
  * commits).  Returns the new limit, or a negative errno. */
 long long sqlidx_set_max_pages(void *instance, long long pages);
 
+/* For tests: while held, a commit lingers (up to linger_ms, or until
+ * batch_max documents are queued) as if another document were being
+ * prepared.  Every hold (1) is followed by a release (0). */
+void sqlidx_hold_batch(void *instance, int hold);
+
 #endif

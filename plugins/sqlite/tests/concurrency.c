@@ -262,6 +262,82 @@ START_TEST(single_document_latency)
 }
 END_TEST
 
+struct one_arg {
+    inboxd_doc *doc;
+    int status;
+};
+
+static void *process_one(void *p)
+{
+    struct one_arg *a = p;
+    a->status = sqlidx_desc.process(inst, a->doc);
+    return NULL;
+}
+
+/* Four documents share a transaction; one of them does not fit (a size
+ * limit: disk full).  The batch is rolled back and each document written
+ * alone: the three others are stored, only the big one is RETRY. */
+START_TEST(failing_document_does_not_fail_its_batch)
+{
+    char *dir = make_state_dir();
+    char *path = db_path(dir);
+    const inboxd_host *h = doc_host();
+    struct one_arg a[4];
+    pthread_t t[4];
+    struct sqlidx_info info;
+    sqlite3 *db;
+    char err[512];
+    int rc;
+    long long pages;
+    char *big = malloc(64000);
+    ck_assert_ptr_nonnull(big);
+    inst = open_index("{\"linger_ms\": 1000, \"batch_max\": 4}");
+    ck_assert_int_eq(schema_open_reader(path, &db, err, sizeof err), 0);
+    pages = one_int(db, "PRAGMA page_count", &rc);
+    sqlite3_close(db);
+    ck_assert_int_eq(sqlidx_set_max_pages(inst, pages + 30), pages + 30);
+    for (int i = 0, n = 0; n < 63000; i++)
+        n += snprintf(big + n, 64000 - (size_t)n, "word%d ", i);
+    a[0].doc = numbered_doc(1);
+    a[1].doc = make_doc("big.txt", big, "en", NULL, 5);
+    a[2].doc = numbered_doc(2);
+    a[3].doc = numbered_doc(3);
+    free(big);
+    sqlidx_hold_batch(inst, 1);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, process_one, &a[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    sqlidx_hold_batch(inst, 0);
+    sqlidx_get_info(inst, &info);
+    ck_assert_int_eq(info.batch.commits, 1);
+    ck_assert_int_eq(info.batch.max_jobs, 4);
+    for (int i = 0; i < 4; i++) {
+        if (i == 1) {
+            ck_assert_int_eq(a[i].status, INBOXD_RETRY);
+            ck_assert_msg(a[i].doc->error && strstr(a[i].doc->error, "full"),
+                          "error: %s", a[i].doc->error ? a[i].doc->error : "-");
+            ck_assert_int_eq(sqlidx_desc.contains(inst, h->doc_id(a[i].doc)), 0);
+        } else {
+            ck_assert_int_eq(a[i].status, INBOXD_OK);
+            ck_assert_int_eq(sqlidx_desc.contains(inst, h->doc_id(a[i].doc)), 1);
+        }
+    }
+    /* space comes back: the retry stores it */
+    ck_assert_int_gt(sqlidx_set_max_pages(inst, 1000000), 0);
+    ck_assert_int_eq(sqlidx_desc.process(inst, a[1].doc), INBOXD_OK);
+    sqlidx_desc.destroy(inst);
+    ck_assert_int_eq(schema_open_reader(path, &db, err, sizeof err), 0);
+    ck_assert_int_eq(one_int(db, "SELECT count(*) FROM documents", &rc), 4);
+    ck_assert_int_eq(one_int(db, "SELECT count(*) FROM mentions", &rc), 3);
+    sqlite3_close(db);
+    for (int i = 0; i < 4; i++)
+        doc_free(a[i].doc);
+    free(path);
+    remove_dir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sqlite_concurrency");
@@ -271,6 +347,7 @@ static Suite *suite(void)
     tcase_add_test(tc, group_commit_one_transaction);
     tcase_add_test(tc, group_commit_batch_max);
     tcase_add_test(tc, single_document_latency);
+    tcase_add_test(tc, failing_document_does_not_fail_its_batch);
     suite_add_tcase(s, tc);
     return s;
 }
