@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jbuf.h"
 #include "qdate.h"
+#include "terms.h"
 #include "tokenizer.h"
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -38,45 +40,91 @@ static json_t *j_time(int64_t ms)
 
 /* --- search ---------------------------------------------------------------- */
 
-static const char search_sql[] =
-    "SELECT d.id, d.name, d.lang, d.title, d.received_ms, fts.rank,"
-    " snippet(fts, -1, ?1, ?2, '…', 16)"
-    " FROM fts JOIN documents d ON d.rowid = fts.rowid"
-    " WHERE fts MATCH ?3"
-    " AND (?4 IS NULL OR d.lang = ?4 OR d.lang LIKE ?4 || '-%')"
-    " AND (?5 IS NULL OR d.received_ms >= ?5)"
-    " AND (?6 IS NULL OR d.rowid IN (SELECT m.doc FROM mentions m"
-    "  WHERE m.entity IN (SELECT e.rowid FROM entities e"
-    "   WHERE (e.key = ?6 OR (?7 <> '' AND e.norm_key = ?7))"
-    "   AND (?8 IS NULL OR e.type = ?8))))"
-    " AND (?8 IS NULL OR ?6 IS NOT NULL OR d.rowid IN (SELECT m.doc"
-    "  FROM mentions m JOIN entities e ON e.rowid = m.entity"
-    "  WHERE e.type = ?8))"
-    " ORDER BY fts.rank LIMIT ?9";
+/* The search; FILTER is empty or an extra condition on d.rowid. */
+#define SEARCH_SQL(FILTER)                                                   \
+    "SELECT d.id, d.name, d.lang, d.title, d.received_ms, fts.rank,"         \
+    " snippet(fts, -1, ?1, ?2, '…', 16)"                                     \
+    " FROM fts JOIN documents d ON d.rowid = fts.rowid"                      \
+    " WHERE fts MATCH ?3"                                                    \
+    " AND (?4 IS NULL OR d.lang = ?4 OR d.lang LIKE ?4 || '-%')"             \
+    " AND (?5 IS NULL OR d.received_ms >= ?5)" FILTER                        \
+    " ORDER BY fts.rank LIMIT ?9"
+
+static const char search_sql[] = SEARCH_SQL("");
+static const char search_filtered_sql[] = SEARCH_SQL(
+    " AND d.rowid IN (SELECT rowid FROM ent_fts WHERE ent_fts MATCH ?6)");
+
+/* The entity-index query (terms.h) for --entity and --type: the entities
+ * whose key is entity or folds like it (of that type, when given) as
+ * "e1 OR e2 ...", or the type's term.  "e0" (no document) when no entity
+ * matches.  0, or a negative errno with err set. */
+static int entity_filter(sqlite3 *db, const struct q_search *s,
+                         struct jbuf *out, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    char *norm;
+    int rc;
+    if (!s->entity) {
+        terms_type(out, terms_hash(s->type, strlen(s->type)));
+        return out->failed ? -ENOMEM : 0;
+    }
+    norm = tok_normalize(s->entity, strlen(s->entity), 0);
+    if (!norm) {
+        snprintf(err, errlen, "cannot fold the entity key");
+        return -ENOMEM;
+    }
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT rowid FROM entity WHERE (key = ?1 OR"
+                            " (?2 <> '' AND norm_key = ?2))"
+                            " AND (?3 IS NULL OR type = ?3)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        free(norm);
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    sqlite3_bind_text(st, 1, s->entity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
+    if (s->type)
+        sqlite3_bind_text(st, 3, s->type, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->len)
+            jb_cstr(out, " OR");
+        terms_entity(out, sqlite3_column_int64(st, 0));
+    }
+    if (rc != SQLITE_DONE)
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    free(norm);
+    if (rc != SQLITE_DONE)
+        return (rc & 0xFF) == SQLITE_BUSY ? -EBUSY : -EIO;
+    if (!out->len)
+        terms_entity(out, 0);
+    return out->failed ? -ENOMEM : 0;
+}
 
 int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
              char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    char *norm = NULL;
+    struct jbuf filter = {0};
     int rc, n = 0;
 
     if (!s->query || !*s->query) {
         snprintf(err, errlen, "empty query");
         return -EINVAL;
     }
-    rc = sqlite3_prepare_v2(db, search_sql, -1, &st, NULL);
+    if (s->entity || s->type) {
+        n = entity_filter(db, s, &filter, err, errlen);
+        if (n < 0)
+            goto out;
+    }
+    rc = sqlite3_prepare_v2(db, filter.len ? search_filtered_sql : search_sql,
+                            -1, &st, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        return -EIO;
-    }
-    if (s->entity) {
-        norm = tok_normalize(s->entity, strlen(s->entity), 0);
-        if (!norm) {
-            sqlite3_finalize(st);
-            snprintf(err, errlen, "cannot fold the entity key");
-            return -ENOMEM;
-        }
+        n = -EIO;
+        goto out;
     }
     sqlite3_bind_text(st, 1, s->hl_open ? s->hl_open : "[", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, s->hl_close ? s->hl_close : "]", -1,
@@ -86,12 +134,8 @@ int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
         sqlite3_bind_text(st, 4, s->lang, -1, SQLITE_STATIC);
     if (s->since_ms != Q_NO_TIME)
         sqlite3_bind_int64(st, 5, s->since_ms);
-    if (s->entity) {
-        sqlite3_bind_text(st, 6, s->entity, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, norm, -1, SQLITE_STATIC);
-    }
-    if (s->type)
-        sqlite3_bind_text(st, 8, s->type, -1, SQLITE_STATIC);
+    if (filter.len)
+        sqlite3_bind_text(st, 6, filter.s, (int)filter.len, SQLITE_STATIC);
     sqlite3_bind_int(st, 9, s->limit > 0 ? s->limit : 20);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct q_hit h = {
@@ -114,8 +158,9 @@ int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
         snprintf(err, errlen, "%s", sqlite3_errmsg(db));
         n = bad ? -EINVAL : ((rc & 0xFF) == SQLITE_BUSY ? -EBUSY : -EIO);
     }
+out:
     sqlite3_finalize(st);
-    free(norm);
+    jb_free(&filter);
     return n;
 }
 
@@ -191,7 +236,7 @@ static json_t *doc_entities(sqlite3 *db, int64_t rowid)
             db,
             "SELECT e.rowid, e.type, e.key, e.name, m.surface, m.start_byte,"
             " m.end_byte, m.value, m.lang, m.confidence, m.attrs"
-            " FROM mentions m JOIN entities e ON e.rowid = m.entity"
+            " FROM mentions m JOIN entity e ON e.rowid = m.entity"
             " WHERE m.doc = ?1 ORDER BY e.type, e.key, m.start_byte",
             -1, &st, NULL) != SQLITE_OK) {
         json_decref(arr);
@@ -273,12 +318,14 @@ json_t *q_entities(sqlite3 *db, const char *type, int top)
     json_t *arr;
     if (sqlite3_prepare_v2(
             db,
-            "SELECT e.type, e.key, e.name, e.docs, e.mentions,"
+            "SELECT e.type, e.key, e.name, v.doc, v.cnt,"
             " (SELECT json_group_array(surface) FROM aliases a"
             "  WHERE a.entity = e.rowid)"
-            " FROM entities e WHERE (?1 IS NULL OR e.type = ?1)"
-            " ORDER BY e.docs DESC, e.mentions DESC, e.type, e.key"
-            " LIMIT ?2",
+            " FROM ent_vocab v"
+            " JOIN entity e ON e.rowid = CAST(substr(v.term, 2) AS INTEGER)"
+            " WHERE v.term >= 'e' AND v.term < 'f'"
+            " AND (?1 IS NULL OR e.type = ?1)"
+            " ORDER BY v.doc DESC, v.cnt DESC, e.type, e.key LIMIT ?2",
             -1, &st, NULL) != SQLITE_OK)
         return NULL;
     if (type)
@@ -303,20 +350,30 @@ json_t *q_entities(sqlite3 *db, const char *type, int top)
 static json_t *entity_documents(sqlite3 *db, int64_t ent)
 {
     sqlite3_stmt *st;
+    struct jbuf term = {0};
     json_t *docs = json_array(), *cur = NULL;
     int64_t last = -1;
     if (sqlite3_prepare_v2(
             db,
             "SELECT d.rowid, d.id, d.name, d.lang, d.title, d.received_ms,"
             " m.start_byte, m.end_byte, m.surface"
-            " FROM mentions m JOIN documents d ON d.rowid = m.doc"
-            " WHERE m.entity = ?1 ORDER BY d.received_ms DESC, d.rowid,"
-            " m.start_byte",
+            " FROM ent_fts f JOIN documents d ON d.rowid = f.rowid"
+            " JOIN mentions m ON m.doc = f.rowid"
+            " WHERE ent_fts MATCH ?2 AND m.entity = ?1"
+            " ORDER BY d.received_ms DESC, d.rowid, m.start_byte",
             -1, &st, NULL) != SQLITE_OK) {
         json_decref(docs);
         return NULL;
     }
+    jb_reset(&term);
+    terms_entity(&term, ent);
+    if (term.failed) {
+        sqlite3_finalize(st);
+        json_decref(docs);
+        return NULL;
+    }
     sqlite3_bind_int64(st, 1, ent);
+    sqlite3_bind_text(st, 2, term.s, (int)term.len, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         int64_t doc = sqlite3_column_int64(st, 0);
         json_t *surfaces, *m;
@@ -356,6 +413,7 @@ static json_t *entity_documents(sqlite3 *db, int64_t ent)
                                             1));
     }
     sqlite3_finalize(st);
+    jb_free(&term);
     return docs;
 }
 
@@ -368,13 +426,13 @@ json_t *q_entity(sqlite3 *db, const char *key, const char *type)
         return NULL;
     if (sqlite3_prepare_v2(
             db,
-            "SELECT e.rowid, e.type, e.key, e.name, e.docs, e.mentions,"
+            "SELECT e.rowid, e.type, e.key, e.name, v.doc, v.cnt,"
             " (SELECT json_group_array(surface) FROM aliases a"
             "  WHERE a.entity = e.rowid)"
-            " FROM entities e WHERE (e.key = ?1"
-            "  OR (?2 <> '' AND e.norm_key = ?2))"
+            " FROM entity e JOIN ent_vocab v ON v.term = 'e' || e.rowid"
+            " WHERE (e.key = ?1 OR (?2 <> '' AND e.norm_key = ?2))"
             " AND (?3 IS NULL OR e.type = ?3)"
-            " ORDER BY e.key = ?1 DESC, e.docs DESC, e.type, e.key",
+            " ORDER BY e.key = ?1 DESC, v.doc DESC, e.type, e.key",
             -1, &st, NULL) != SQLITE_OK) {
         free(norm);
         return NULL;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "stem.h"
+#include "terms.h"
 #include "tokenizer.h"
 
 /* The terms the full-text index holds depend on these; a change rebuilds. */
@@ -13,7 +14,34 @@
 #define TERMS_X(t, s) TERMS_STR(t, s)
 #define TERMS_VERSION TERMS_X(TOK_VERSION, STEM_VERSION)
 
-static const char schema_v2[] =
+/* The views that keep the version-2 names readable with SQL: entities
+ * (with docs and mentions counted by the entity index), mentions (one row
+ * per mention) and attributes (from the mentions' attrs objects). */
+#define VIEWS_V3                                                              \
+    "CREATE VIEW entities AS SELECT e.rowid AS rowid, e.type AS type,"        \
+    " e.key AS key, e.name AS name, e.norm_key AS norm_key, v.doc AS docs,"   \
+    " v.cnt AS mentions FROM entity e JOIN ent_vocab v"                       \
+    " ON v.term = 'e' || e.rowid;"                                            \
+    "CREATE VIEW mentions AS SELECT d.doc AS doc,"                            \
+    " json_extract(g.value, '$[0]') AS entity,"                               \
+    " json_extract(m.value, '$[0]') AS start_byte,"                           \
+    " json_extract(m.value, '$[1]') AS end_byte,"                             \
+    " json_extract(m.value, '$[2]') AS surface,"                              \
+    " json_extract(m.value, '$[3]') AS value,"                                \
+    " json_extract(m.value, '$[4]') AS lang,"                                 \
+    " json_extract(m.value, '$[5]') AS confidence,"                           \
+    " json_extract(m.value, '$[6]') AS attrs"                                 \
+    " FROM doc_ents d, json_each(d.mentions) g,"                              \
+    " json_each(g.value, '$[1]') m;"                                          \
+    "CREATE VIEW attributes AS SELECT DISTINCT m.entity AS entity,"           \
+    " m.doc AS doc, a.key AS name,"                                           \
+    " CASE a.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"          \
+    "  ELSE CAST(a.value AS TEXT) END AS value"                               \
+    " FROM mentions m, json_each(CASE WHEN json_valid(m.attrs)"               \
+    "  AND json_type(m.attrs) = 'object' THEN m.attrs ELSE '{}' END) a"       \
+    " WHERE m.attrs IS NOT NULL AND a.type <> 'null';"
+
+static const char schema_v3[] =
     "CREATE TABLE documents("
     " rowid INTEGER PRIMARY KEY,"
     " id TEXT NOT NULL UNIQUE,"
@@ -29,27 +57,21 @@ static const char schema_v2[] =
     "CREATE VIRTUAL TABLE fts USING fts5(title, body, content='doc_text',"
     " content_rowid='doc', tokenize='inboxd');"
     "INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(4.0, 1.0)');"
-    "CREATE TABLE entities("
+    "CREATE TABLE entity("
     " rowid INTEGER PRIMARY KEY,"
     " type TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL,"
     " norm_key TEXT NOT NULL DEFAULT '',"
-    " docs INTEGER NOT NULL DEFAULT 0, mentions INTEGER NOT NULL DEFAULT 0,"
     " UNIQUE(type, key));"
-    "CREATE INDEX entities_key ON entities(key);"
-    "CREATE INDEX entities_norm ON entities(norm_key);"
+    "CREATE INDEX entity_key ON entity(key);"
+    "CREATE INDEX entity_norm ON entity(norm_key);"
     "CREATE TABLE aliases(entity INTEGER NOT NULL, surface TEXT NOT NULL,"
     " PRIMARY KEY(entity, surface)) WITHOUT ROWID;"
-    "CREATE TABLE mentions("
-    " doc INTEGER NOT NULL, entity INTEGER NOT NULL,"
-    " start_byte INTEGER NOT NULL, end_byte INTEGER NOT NULL,"
-    " surface TEXT NOT NULL, value TEXT, lang TEXT, confidence REAL,"
-    " attrs TEXT);"
-    "CREATE INDEX mentions_doc ON mentions(doc);"
-    "CREATE INDEX mentions_entity ON mentions(entity, doc);"
-    "CREATE TABLE attributes(entity INTEGER NOT NULL, doc INTEGER NOT NULL,"
-    " name TEXT NOT NULL, value TEXT NOT NULL,"
-    " PRIMARY KEY(entity, name, value, doc)) WITHOUT ROWID;"
-    "CREATE INDEX attributes_doc ON attributes(doc);"
+    "CREATE TABLE doc_ents(doc INTEGER PRIMARY KEY, mentions TEXT NOT NULL,"
+    " terms TEXT NOT NULL);"
+    "CREATE VIRTUAL TABLE ent_fts USING fts5(terms, content='doc_ents',"
+    " content_rowid='doc', columnsize=0, tokenize='ascii');"
+    "CREATE VIRTUAL TABLE ent_vocab USING fts5vocab(ent_fts, row);"
+    VIEWS_V3
     "CREATE TABLE state(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;";
 
 /* v1 -> v2: metadata columns out of the JSON, entity counters and folded
@@ -108,9 +130,49 @@ static const char migrate_v1_v2[] =
     "INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(4.0, 1.0)');"
     "INSERT INTO fts(fts) VALUES('rebuild');";
 
+/* v2 -> v3: the mentions of a document in one doc_ents row, the entity
+ * index (ent_fts) instead of the mentions and attributes indexes and the
+ * entity counters; views under the old names. */
+static const char migrate_v2_v3[] =
+    "CREATE TABLE entity("
+    " rowid INTEGER PRIMARY KEY,"
+    " type TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL,"
+    " norm_key TEXT NOT NULL DEFAULT '',"
+    " UNIQUE(type, key));"
+    "INSERT INTO entity(rowid, type, key, name, norm_key)"
+    " SELECT rowid, type, key, name, norm_key FROM entities"
+    " WHERE rowid IN (SELECT entity FROM mentions);"
+    "CREATE TABLE doc_ents(doc INTEGER PRIMARY KEY, mentions TEXT NOT NULL,"
+    " terms TEXT NOT NULL);"
+    "INSERT INTO doc_ents(doc, mentions, terms)"
+    " SELECT doc, '[' || group_concat(g, ',') || ']', group_concat(t, ' ')"
+    " FROM (SELECT m.doc AS doc, json_array(m.entity, json_group_array("
+    "   json_array(m.start_byte, m.end_byte, m.surface, m.value, m.lang,"
+    "    m.confidence, m.attrs))) AS g,"
+    "  replace(group_concat(DISTINCT 's' || m.entity || 'x' ||"
+    "   inboxd_hash(m.surface)), ',', ' ') || ' ' ||"
+    "  trim(replace(hex(zeroblob(count(*))), '00', 'e' || m.entity || ' '))"
+    "   || ' t' || inboxd_hash(e.type) AS t"
+    "  FROM (SELECT * FROM mentions ORDER BY doc, entity, start_byte) m"
+    "  JOIN entity e ON e.rowid = m.entity"
+    "  GROUP BY m.doc, m.entity ORDER BY m.doc, e.type, e.key)"
+    " GROUP BY doc;"
+    "DROP TABLE attributes;"
+    "DROP TABLE mentions;"
+    "DROP TABLE entities;"
+    "CREATE INDEX entity_key ON entity(key);"
+    "CREATE INDEX entity_norm ON entity(norm_key);"
+    "DELETE FROM aliases WHERE entity NOT IN (SELECT rowid FROM entity);"
+    "CREATE VIRTUAL TABLE ent_fts USING fts5(terms, content='doc_ents',"
+    " content_rowid='doc', columnsize=0, tokenize='ascii');"
+    "INSERT INTO ent_fts(ent_fts) VALUES('rebuild');"
+    "CREATE VIRTUAL TABLE ent_vocab USING fts5vocab(ent_fts, row);"
+    VIEWS_V3;
+
 static const char *const migrations[] = {
     NULL,          /* 0 -> 1: a new database is created at the latest */
     migrate_v1_v2, /* 1 -> 2 */
+    migrate_v2_v3, /* 2 -> 3 */
 };
 
 static int rc_errno(int rc)
@@ -289,7 +351,7 @@ static int migrate(sqlite3 *db, long long version, struct schema_report *rep,
     if (rc != SQLITE_OK)
         return fail(rc, err, errlen, path, db, "cannot start the migration");
     if (version == 0) {
-        rc = sqlite3_exec(db, schema_v2, NULL, NULL, NULL);
+        rc = sqlite3_exec(db, schema_v3, NULL, NULL, NULL);
         rep->created = 1;
         if (rc != SQLITE_OK)
             goto bad;
@@ -306,7 +368,7 @@ static int migrate(sqlite3 *db, long long version, struct schema_report *rep,
         if (!rep->created && !rep->rebuilt_fts) {
             rc = sqlite3_exec(db,
                               "INSERT INTO fts(fts) VALUES('rebuild');"
-                              "UPDATE entities SET norm_key = inboxd_fold(key);",
+                              "UPDATE entity SET norm_key = inboxd_fold(key);",
                               NULL, NULL, NULL);
             if (rc != SQLITE_OK)
                 goto bad;
@@ -361,7 +423,8 @@ int schema_open_writer(const char *path, const struct schema_opts *o,
     }
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 5000);
-    if (tok_register(db) != SQLITE_OK) {
+    if (tok_register(db) != SQLITE_OK ||
+        terms_register(db) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot register the inboxd tokenizer "
                  "(FTS5 or ICU data missing)", path);
         e = -EIO;

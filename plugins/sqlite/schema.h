@@ -2,19 +2,26 @@
  * The database: schema, versions (PRAGMA user_version) and forward
  * migrations, the clean-shutdown marker and the start-up integrity check.
  *
- * Schema version 2 (v1 was the first index: no lead/byline/langs columns,
- * no aliases/attributes tables, a unicode61 full-text table):
+ * Schema version 3 (v1: the first index, a unicode61 full-text table; v2:
+ * one row per mention with two indexes, an attributes table and entity
+ * counters, all updated at random places by every document):
  *   documents  one row per document; id = SHA-256 of the content (hex)
  *   doc_text   title and body; the content table of fts
  *   fts        FTS5 over doc_text(title, body), tokenizer "inboxd"
- *   entities   one row per distinct (type, key): display name, folded key,
- *              document and mention counts
+ *   entity     one row per distinct (type, key): display name, folded key
  *   aliases    the distinct surfaces of an entity
- *   mentions   (doc, entity, start_byte, end_byte, surface, value, lang,
- *              confidence, attrs JSON)
- *   attributes (entity, doc, name, value) from the mentions' attrs objects
- *              (role, kind, latin, issuer...)
+ *   doc_ents   one row per document with entities: mentions, a JSON array
+ *              [[entity, [[start_byte, end_byte, surface, value, lang,
+ *              confidence, attrs (JSON text) or null], ...]], ...] grouped
+ *              by entity, and terms (terms.h); the content table of ent_fts
+ *   ent_fts    FTS5 over doc_ents(terms), tokenizer "ascii": the entity
+ *              index (which documents name an entity, use an alias, have a
+ *              type); ent_vocab (fts5vocab, row) counts documents and
+ *              mentions per term
  *   state      key/value: clean_shutdown, terms (tokenizer version)
+ * Views under the version-2 names, for SQL users: entities (with docs and
+ * mentions), mentions (one row per mention), attributes (entity, doc,
+ * name, value from the mentions' attrs objects).
  */
 #ifndef SQLIDX_SCHEMA_H
 #define SQLIDX_SCHEMA_H
@@ -22,7 +29,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 struct schema_opts {
     int synchronous_full;   /* synchronous=FULL instead of NORMAL */

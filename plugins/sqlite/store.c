@@ -2,227 +2,16 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tokenizer.h"
-#include "utf8.h"
-
-/* --- preparing ------------------------------------------------------------- */
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-static char *meta_string(json_t *meta, const char *key)
-{
-    json_t *v = json_object_get(meta, key);
-    return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
-}
-
-static char *meta_array(json_t *meta, const char *key)
-{
-    json_t *v = json_object_get(meta, key);
-    if (json_is_string(v)) {
-        json_t *a = json_pack("[O]", v);
-        char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
-        json_decref(a);
-        return s;
-    }
-    return json_is_array(v) ? json_dumps(v, JSON_COMPACT) : NULL;
-}
-
-static int ent_cmp(const void *a, const void *b)
-{
-    const struct sdoc_ent *x = a, *y = b;
-    int c = strcmp(x->type, y->type);
-    return c ? c : strcmp(x->key, y->key);
-}
-
-/* name/value pairs of an attrs object; scalars as text, the rest as
- * compact JSON. */
-static int parse_attrs(struct sdoc_ent *e)
-{
-    json_t *o, *v;
-    const char *k;
-    size_t n = 0;
-    if (!e->attrs_json)
-        return 0;
-    o = json_loads(e->attrs_json, 0, NULL);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return 0;
-    }
-    e->attrs = calloc(json_object_size(o) * 2 + 1, sizeof(char *));
-    if (!e->attrs) {
-        json_decref(o);
-        return -ENOMEM;
-    }
-    json_object_foreach(o, k, v) {
-        char *val;
-        if (json_is_null(v))
-            continue;
-        if (json_is_string(v))
-            val = strdup(json_string_value(v));
-        else if (json_is_true(v))
-            val = strdup("true");
-        else if (json_is_false(v))
-            val = strdup("false");
-        else
-            val = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-        e->attrs[2 * n] = strdup(k);
-        e->attrs[2 * n + 1] = val;
-        if (!val || !e->attrs[2 * n]) {
-            free(val);
-            free(e->attrs[2 * n]);
-            e->attrs[2 * n] = NULL;
-            json_decref(o);
-            return -ENOMEM;
-        }
-        e->n_attrs = ++n;
-    }
-    json_decref(o);
-    return 0;
-}
-
-static const char *nonempty(const char *s)
-{
-    return s && *s ? s : NULL;
-}
-
-int sdoc_prepare(struct sdoc *d, const inboxd_host *h, inboxd_doc *doc,
-                 char *err, size_t errlen)
-{
-    const char *name = h->doc_name(doc), *lang = h->doc_lang(doc);
-    char *metatext = h->doc_meta_get(doc, NULL);
-    json_t *meta = NULL;
-    size_t raw_len = 0, n;
-
-    memset(d, 0, sizeof *d);
-    d->id = h->doc_id(doc);
-    d->received_ms = h->doc_received_ms(doc);
-    d->reprocess = (h->doc_flags(doc) & INBOXD_DOC_REPROCESS) != 0;
-    h->doc_raw(doc, &raw_len);
-    d->bytes = (int64_t)raw_len;
-    d->text = h->doc_text(doc, &d->text_len);
-    if (!d->text) {
-        d->text = "";
-        d->text_len = 0;
-    }
-    d->name = u8_lossy(name ? name : "", name ? strlen(name) : 0);
-    d->lang = dup_or_null(lang);
-    if (metatext) {
-        meta = json_loads(metatext, 0, NULL);
-        h->free(metatext);
-    }
-    if (!json_is_object(meta)) {
-        json_decref(meta);
-        meta = json_object();
-    }
-    d->meta = json_dumps(meta, JSON_COMPACT);
-    d->title = meta_string(meta, "title");
-    d->lead = meta_string(meta, "lead");
-    d->byline = meta_array(meta, "byline");
-    d->source_url = meta_string(meta, "source_url");
-    d->published = meta_string(meta, "published");
-    d->charset = meta_string(meta, "charset");
-    {
-        json_t *l = json_object_get(meta, "langs");
-        d->langs = json_is_array(l) ? json_dumps(l, JSON_COMPACT) : NULL;
-    }
-    json_decref(meta);
-    if (!d->name || !d->meta || (lang && !d->lang))
-        goto nomem;
-
-    n = h->doc_entity_count(doc);
-    if (n) {
-        d->ents = calloc(n, sizeof *d->ents);
-        if (!d->ents)
-            goto nomem;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const inboxd_entity *e = h->doc_entity(doc, i);
-        struct sdoc_ent *x = &d->ents[d->n_ents];
-        const char *key;
-        if (!e || !e->type || !e->text)
-            continue;
-        key = nonempty(e->key);
-        if (!key)
-            key = nonempty(e->value);
-        if (!key)
-            key = e->text;
-        x->type = e->type;
-        x->surface = e->text;
-        x->value = e->value;
-        x->lang = e->lang;
-        x->attrs_json = e->attrs;
-        x->start = e->start;
-        x->end = e->end;
-        x->confidence = e->confidence;
-        x->key = strdup(key);
-        x->name = strdup(nonempty(e->value) ? e->value : e->text);
-        d->n_ents++;
-        if (!x->key || !x->name || parse_attrs(x) < 0)
-            goto nomem;
-    }
-    if (d->n_ents > 1)
-        qsort(d->ents, d->n_ents, sizeof *d->ents, ent_cmp);
-    /* the folded key, once per distinct (type, key) */
-    for (size_t i = 0; i < d->n_ents; i++) {
-        struct sdoc_ent *x = &d->ents[i];
-        if (i > 0 && ent_cmp(&d->ents[i - 1], x) == 0)
-            continue;
-        x->norm_key = tok_normalize(x->key, strlen(x->key), 0);
-        if (!x->norm_key) {
-            snprintf(err, errlen, "cannot fold the entity key '%.80s'",
-                     x->key);
-            sdoc_clear(d);
-            return -EIO;
-        }
-    }
-    return 0;
-nomem:
-    snprintf(err, errlen, "out of memory preparing the document");
-    sdoc_clear(d);
-    return -ENOMEM;
-}
-
-void sdoc_clear(struct sdoc *d)
-{
-    if (!d)
-        return;
-    for (size_t i = 0; i < d->n_ents; i++) {
-        struct sdoc_ent *x = &d->ents[i];
-        free(x->key);
-        free(x->name);
-        free(x->norm_key);
-        for (size_t k = 0; x->attrs && k < 2 * x->n_attrs; k++)
-            free(x->attrs[k]);
-        free(x->attrs);
-    }
-    free(d->ents);
-    free(d->name);
-    free(d->charset);
-    free(d->lang);
-    free(d->langs);
-    free(d->title);
-    free(d->lead);
-    free(d->byline);
-    free(d->source_url);
-    free(d->published);
-    free(d->meta);
-    memset(d, 0, sizeof *d);
-}
-
-/* --- writing --------------------------------------------------------------- */
+#include "terms.h"
 
 enum {
     S_DOC_SEL, S_DOC_INS, S_DOC_UPD, S_TEXT_SEL, S_TEXT_PUT, S_FTS_INS,
-    S_FTS_DEL, S_ENT_SEL, S_ENT_INS, S_ENT_UPD, S_MEN_INS, S_ALIAS_INS,
-    S_ATTR_INS, S_OLD_ENT, S_OLD_ATTR, S_OLD_ALIAS, S_OLD_ENTDEL, S_OLD_MEN,
-    S_N
+    S_FTS_DEL, S_ENT_SEL, S_ENT_INS, S_ALIAS_INS, S_DE_SEL, S_DE_PUT,
+    S_DE_DEL, S_EF_INS, S_EF_DEL, S_EF_HAS, S_ALIAS_DEL, S_ENT_DEL,
+    S_ENT_ALIASES_DEL, S_N
 };
 
 static const char *const sql[S_N] = {
@@ -243,38 +32,28 @@ static const char *const sql[S_N] = {
     [S_FTS_INS] = "INSERT INTO fts(rowid, title, body) VALUES(?1, ?2, ?3)",
     [S_FTS_DEL] = "INSERT INTO fts(fts, rowid, title, body)"
                   " VALUES('delete', ?1, ?2, ?3)",
-    [S_ENT_SEL] = "SELECT rowid FROM entities WHERE type = ?1 AND key = ?2",
-    [S_ENT_INS] = "INSERT INTO entities(type, key, name, norm_key)"
+    [S_ENT_SEL] = "SELECT rowid FROM entity WHERE type = ?1 AND key = ?2",
+    [S_ENT_INS] = "INSERT INTO entity(type, key, name, norm_key)"
                   " VALUES(?1, ?2, ?3, ?4)",
-    [S_ENT_UPD] = "UPDATE entities SET docs = docs + 1,"
-                  " mentions = mentions + ?2 WHERE rowid = ?1",
-    [S_MEN_INS] = "INSERT INTO mentions(doc, entity, start_byte, end_byte,"
-                  " surface, value, lang, confidence, attrs)"
-                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [S_ALIAS_INS] = "INSERT OR IGNORE INTO aliases(entity, surface)"
                     " VALUES(?1, ?2)",
-    [S_ATTR_INS] = "INSERT OR IGNORE INTO attributes(entity, doc, name,"
-                   " value) VALUES(?1, ?2, ?3, ?4)",
-    [S_OLD_ENT] =
-        "UPDATE entities SET docs = docs - 1, mentions = mentions -"
-        " (SELECT count(*) FROM mentions m WHERE m.doc = ?1"
-        "  AND m.entity = entities.rowid)"
-        " WHERE rowid IN (SELECT entity FROM mentions WHERE doc = ?1)",
-    [S_OLD_ATTR] = "DELETE FROM attributes WHERE doc = ?1",
-    [S_OLD_ALIAS] =
-        "DELETE FROM aliases WHERE (entity, surface) IN"
-        " (SELECT entity, surface FROM mentions WHERE doc = ?1)"
-        " AND NOT EXISTS (SELECT 1 FROM mentions m2"
-        "  WHERE m2.entity = aliases.entity AND m2.surface = aliases.surface"
-        "  AND m2.doc <> ?1)",
-    [S_OLD_ENTDEL] = "DELETE FROM entities WHERE docs <= 0 AND rowid IN"
-                     " (SELECT entity FROM mentions WHERE doc = ?1)",
-    [S_OLD_MEN] = "DELETE FROM mentions WHERE doc = ?1",
+    [S_DE_SEL] = "SELECT mentions, terms FROM doc_ents WHERE doc = ?1",
+    [S_DE_PUT] = "INSERT INTO doc_ents(doc, mentions, terms)"
+                 " VALUES(?1, ?2, ?3)",
+    [S_DE_DEL] = "DELETE FROM doc_ents WHERE doc = ?1",
+    [S_EF_INS] = "INSERT INTO ent_fts(rowid, terms) VALUES(?1, ?2)",
+    [S_EF_DEL] = "INSERT INTO ent_fts(ent_fts, rowid, terms)"
+                 " VALUES('delete', ?1, ?2)",
+    [S_EF_HAS] = "SELECT 1 FROM ent_fts WHERE ent_fts MATCH ?1 LIMIT 1",
+    [S_ALIAS_DEL] = "DELETE FROM aliases WHERE entity = ?1 AND surface = ?2",
+    [S_ENT_DEL] = "DELETE FROM entity WHERE rowid = ?1",
+    [S_ENT_ALIASES_DEL] = "DELETE FROM aliases WHERE entity = ?1",
 };
 
 struct store {
     sqlite3 *db;
     sqlite3_stmt *st[S_N];
+    struct jbuf mentions, terms, term; /* scratch of the writer */
 };
 
 int store_new(sqlite3 *db, struct store **out)
@@ -302,10 +81,14 @@ void store_free(struct store *s)
         return;
     for (int i = 0; i < S_N; i++)
         sqlite3_finalize(s->st[i]);
+    jb_free(&s->mentions);
+    jb_free(&s->terms);
+    jb_free(&s->term);
     free(s);
 }
 
-/* Runs a statement that returns no rows; resets it. */
+/* Runs a statement that returns no rows (or whose rows do not matter);
+ * resets it. */
 static int done(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
@@ -365,12 +148,14 @@ static void bind_doc(sqlite3_stmt *st, const struct sdoc *d, int64_t now)
     sqlite3_bind_text(st, 14, d->meta, -1, SQLITE_STATIC);
 }
 
-/* Removes the full-text entry, mentions, attributes and unused aliases of
- * a stored document, and its share of the entity counters. */
-static int remove_content(struct store *s, int64_t rowid)
+/* Removes the full-text entries and the entity rows of a stored document;
+ * *old_mentions gets a copy of its mentions JSON (for collect(), NULL when
+ * it had none). */
+static int remove_content(struct store *s, int64_t rowid, char **old_mentions)
 {
     sqlite3_stmt *st = s->st[S_TEXT_SEL];
     int rc;
+    *old_mentions = NULL;
     sqlite3_bind_int64(st, 1, rowid);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -386,19 +171,106 @@ static int remove_content(struct store *s, int64_t rowid)
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_OK)
         return rc;
-    static const int order[] = {S_OLD_ENT, S_OLD_ATTR, S_OLD_ALIAS,
-                                S_OLD_ENTDEL, S_OLD_MEN};
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        sqlite3_bind_int64(s->st[order[i]], 1, rowid);
-        rc = done(s->st[order[i]]);
-        if (rc != SQLITE_OK)
-            return rc;
+
+    st = s->st[S_DE_SEL];
+    sqlite3_bind_int64(st, 1, rowid);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *m = (const char *)sqlite3_column_text(st, 0);
+        sqlite3_stmt *del = s->st[S_EF_DEL];
+        *old_mentions = m ? strdup(m) : NULL;
+        sqlite3_bind_int64(del, 1, rowid);
+        sqlite3_bind_value(del, 2, sqlite3_column_value(st, 1));
+        rc = m && !*old_mentions ? SQLITE_NOMEM : done(del);
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_OK;
     }
-    return SQLITE_OK;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(s->st[S_DE_DEL], 1, rowid);
+    return done(s->st[S_DE_DEL]);
 }
 
-static int64_t entity_id(struct store *s, const struct sdoc_ent *e, int *rc)
+/* 1 when some document has the term, 0 when none, or -(SQLite code). */
+static int has_term(struct store *s, const struct jbuf *term)
 {
+    sqlite3_stmt *st = s->st[S_EF_HAS];
+    int rc;
+    if (term->failed)
+        return -SQLITE_NOMEM;
+    sqlite3_bind_text(st, 1, term->s, (int)term->len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : -rc;
+}
+
+/* After a reprocess: the aliases and entities that the old version of the
+ * document used and no document uses any more are deleted. */
+static int collect(struct store *s, const char *old_mentions)
+{
+    json_t *groups = json_loads(old_mentions, 0, NULL), *g;
+    size_t i;
+    int rc = SQLITE_OK;
+    if (!json_is_array(groups)) {
+        json_decref(groups);
+        return SQLITE_OK; /* unreadable: leave the rows, never fail on it */
+    }
+    json_array_foreach(groups, i, g) {
+        json_int_t ent = json_integer_value(json_array_get(g, 0));
+        json_t *ms = json_array_get(g, 1), *m;
+        size_t k;
+        int has;
+        if (!ent || !json_is_array(ms))
+            continue;
+        json_array_foreach(ms, k, m) {
+            const char *surface = json_string_value(json_array_get(m, 2));
+            if (!surface)
+                continue;
+            jb_reset(&s->term);
+            terms_alias(&s->term, ent, terms_hash(surface, strlen(surface)));
+            has = has_term(s, &s->term);
+            if (has == 0) {
+                sqlite3_stmt *st = s->st[S_ALIAS_DEL];
+                sqlite3_bind_int64(st, 1, ent);
+                sqlite3_bind_text(st, 2, surface, -1, SQLITE_STATIC);
+                has = -done(st);
+            }
+            if (has < 0) {
+                rc = -has;
+                goto out;
+            }
+        }
+        jb_reset(&s->term);
+        terms_entity(&s->term, ent);
+        has = has_term(s, &s->term);
+        if (has == 0) {
+            sqlite3_bind_int64(s->st[S_ENT_DEL], 1, ent);
+            has = -done(s->st[S_ENT_DEL]);
+            if (has == 0) {
+                sqlite3_bind_int64(s->st[S_ENT_ALIASES_DEL], 1, ent);
+                has = -done(s->st[S_ENT_ALIASES_DEL]);
+            }
+        }
+        if (has < 0) {
+            rc = -has;
+            goto out;
+        }
+    }
+out:
+    json_decref(groups);
+    return rc;
+}
+
+/* The entity's rowid, inserting it when new. */
+static int64_t entity_id(struct store *s, const struct sdoc *d,
+                         const struct sdoc_group *g, int *rc)
+{
+    const struct sdoc_ent *e = &d->ents[g->first];
     sqlite3_stmt *st = s->st[S_ENT_SEL];
     int64_t id = 0;
     sqlite3_bind_text(st, 1, e->type, -1, SQLITE_STATIC);
@@ -418,75 +290,74 @@ static int64_t entity_id(struct store *s, const struct sdoc_ent *e, int *rc)
     sqlite3_bind_text(st, 1, e->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, e->key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, e->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, e->norm_key ? e->norm_key : "", -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, g->norm_key, -1, SQLITE_STATIC);
     *rc = done(st);
     return *rc == SQLITE_OK ? sqlite3_last_insert_rowid(s->db) : 0;
 }
 
-static int write_mention(struct store *s, int64_t doc, int64_t ent,
-                         const struct sdoc_ent *e)
+/* The document's entities: one doc_ents row (the mentions, grouped by
+ * entity, and the terms) and its terms in ent_fts; new entities and
+ * aliases. */
+static int write_entities(struct store *s, int64_t doc, const struct sdoc *d)
 {
-    sqlite3_stmt *st = s->st[S_MEN_INS];
+    sqlite3_stmt *st;
     int rc;
+    if (!d->n_groups)
+        return SQLITE_OK;
+    jb_reset(&s->mentions);
+    jb_reset(&s->terms);
+    jb_char(&s->mentions, '[');
+    for (size_t i = 0; i < d->n_groups; i++) {
+        const struct sdoc_group *g = &d->groups[i];
+        int64_t ent = entity_id(s, d, g, &rc);
+        if (rc != SQLITE_OK)
+            return rc;
+        for (size_t k = g->surf_first; k < g->surf_first + g->n_surf; k++) {
+            st = s->st[S_ALIAS_INS];
+            sqlite3_bind_int64(st, 1, ent);
+            sqlite3_bind_text(st, 2, d->surf[k].surface, -1, SQLITE_STATIC);
+            rc = done(st);
+            if (rc != SQLITE_OK)
+                return rc;
+            terms_alias(&s->terms, ent, d->surf[k].hash);
+        }
+        for (size_t k = 0; k < g->n; k++)
+            terms_entity(&s->terms, ent);
+        /* groups are sorted by type: one type term per entity is enough
+         * to find the document, one per new type keeps the list short */
+        if (i == 0 || strcmp(d->ents[g->first].type,
+                             d->ents[d->groups[i - 1].first].type) != 0)
+            terms_type(&s->terms, g->type_hash);
+        if (i)
+            jb_char(&s->mentions, ',');
+        jb_char(&s->mentions, '[');
+        jb_int(&s->mentions, ent);
+        jb_char(&s->mentions, ',');
+        jb_raw(&s->mentions, d->json.s + g->json_off, g->json_len);
+        jb_char(&s->mentions, ']');
+    }
+    jb_char(&s->mentions, ']');
+    if (s->mentions.failed || s->terms.failed)
+        return SQLITE_NOMEM;
+    st = s->st[S_DE_PUT];
     sqlite3_bind_int64(st, 1, doc);
-    sqlite3_bind_int64(st, 2, ent);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)e->start);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)e->end);
-    sqlite3_bind_text(st, 5, e->surface, -1, SQLITE_STATIC);
-    bind_opt(st, 6, e->value);
-    bind_opt(st, 7, e->lang);
-    sqlite3_bind_double(st, 8, e->confidence);
-    bind_opt(st, 9, e->attrs_json);
+    sqlite3_bind_text(st, 2, s->mentions.s, (int)s->mentions.len,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, s->terms.s, (int)s->terms.len, SQLITE_STATIC);
     rc = done(st);
     if (rc != SQLITE_OK)
         return rc;
-    st = s->st[S_ALIAS_INS];
-    sqlite3_bind_int64(st, 1, ent);
-    sqlite3_bind_text(st, 2, e->surface, -1, SQLITE_STATIC);
-    rc = done(st);
-    for (size_t k = 0; rc == SQLITE_OK && k < e->n_attrs; k++) {
-        st = s->st[S_ATTR_INS];
-        sqlite3_bind_int64(st, 1, ent);
-        sqlite3_bind_int64(st, 2, doc);
-        sqlite3_bind_text(st, 3, e->attrs[2 * k], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, e->attrs[2 * k + 1], -1, SQLITE_STATIC);
-        rc = done(st);
-    }
-    return rc;
-}
-
-static int write_entities(struct store *s, int64_t doc, const struct sdoc *d)
-{
-    size_t i = 0;
-    while (i < d->n_ents) {
-        size_t j = i;
-        int rc;
-        int64_t ent = entity_id(s, &d->ents[i], &rc);
-        if (rc != SQLITE_OK)
-            return rc;
-        while (j < d->n_ents &&
-               strcmp(d->ents[j].type, d->ents[i].type) == 0 &&
-               strcmp(d->ents[j].key, d->ents[i].key) == 0) {
-            rc = write_mention(s, doc, ent, &d->ents[j]);
-            if (rc != SQLITE_OK)
-                return rc;
-            j++;
-        }
-        sqlite3_bind_int64(s->st[S_ENT_UPD], 1, ent);
-        sqlite3_bind_int64(s->st[S_ENT_UPD], 2, (sqlite3_int64)(j - i));
-        rc = done(s->st[S_ENT_UPD]);
-        if (rc != SQLITE_OK)
-            return rc;
-        i = j;
-    }
-    return SQLITE_OK;
+    st = s->st[S_EF_INS];
+    sqlite3_bind_int64(st, 1, doc);
+    sqlite3_bind_text(st, 2, s->terms.s, (int)s->terms.len, SQLITE_STATIC);
+    return done(st);
 }
 
 int store_write(struct store *s, const struct sdoc *d, int64_t now_ms,
                 int *written)
 {
     sqlite3_stmt *st;
+    char *old_mentions = NULL;
     int64_t rowid;
     int rc;
 
@@ -497,9 +368,9 @@ int store_write(struct store *s, const struct sdoc *d, int64_t now_ms,
     if (rowid && !d->reprocess)
         return SQLITE_OK; /* already stored: idempotent */
     if (rowid) {
-        rc = remove_content(s, rowid);
+        rc = remove_content(s, rowid, &old_mentions);
         if (rc != SQLITE_OK)
-            return rc;
+            goto fail;
         st = s->st[S_DOC_UPD];
         sqlite3_bind_int64(st, 1, rowid);
         bind_doc(st, d, now_ms);
@@ -519,7 +390,7 @@ int store_write(struct store *s, const struct sdoc *d, int64_t now_ms,
     sqlite3_bind_int64(st, 1, rowid);
     bind_opt(st, 2, d->title);
     sqlite3_bind_text64(st, 3, d->text, d->text_len, SQLITE_STATIC,
-                       SQLITE_UTF8);
+                        SQLITE_UTF8);
     rc = done(st);
     if (rc != SQLITE_OK)
         goto fail;
@@ -527,15 +398,19 @@ int store_write(struct store *s, const struct sdoc *d, int64_t now_ms,
     sqlite3_bind_int64(st, 1, rowid);
     bind_opt(st, 2, d->title);
     sqlite3_bind_text64(st, 3, d->text, d->text_len, SQLITE_STATIC,
-                       SQLITE_UTF8);
+                        SQLITE_UTF8);
     rc = done(st);
     if (rc != SQLITE_OK)
         goto fail;
     rc = write_entities(s, rowid, d);
+    if (rc == SQLITE_OK && old_mentions)
+        rc = collect(s, old_mentions);
     if (rc != SQLITE_OK)
         goto fail;
+    free(old_mentions);
     return SQLITE_OK;
 fail:
+    free(old_mentions);
     *written = 0;
     return rc;
 }

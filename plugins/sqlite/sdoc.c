@@ -1,0 +1,248 @@
+#include "sdoc.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "terms.h"
+#include "tokenizer.h"
+#include "utf8.h"
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static char *meta_string(json_t *meta, const char *key)
+{
+    json_t *v = json_object_get(meta, key);
+    return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+static char *meta_array(json_t *meta, const char *key)
+{
+    json_t *v = json_object_get(meta, key);
+    if (json_is_string(v)) {
+        json_t *a = json_pack("[O]", v);
+        char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
+        json_decref(a);
+        return s;
+    }
+    return json_is_array(v) ? json_dumps(v, JSON_COMPACT) : NULL;
+}
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+static int same_entity(const struct sdoc_ent *x, const struct sdoc_ent *y)
+{
+    return strcmp(x->type, y->type) == 0 && strcmp(x->key, y->key) == 0;
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+    const struct sdoc_ent *x = a, *y = b;
+    int c = strcmp(x->type, y->type);
+    if (!c)
+        c = strcmp(x->key, y->key);
+    if (!c)
+        c = x->start < y->start ? -1 : x->start > y->start;
+    if (!c)
+        c = x->end < y->end ? -1 : x->end > y->end;
+    return c;
+}
+
+static int meta_fields(struct sdoc *d, const inboxd_host *h, inboxd_doc *doc)
+{
+    char *metatext = h->doc_meta_get(doc, NULL);
+    json_t *meta = NULL;
+    if (metatext) {
+        meta = json_loads(metatext, 0, NULL);
+        h->free(metatext);
+    }
+    if (!json_is_object(meta)) {
+        json_decref(meta);
+        meta = json_object();
+    }
+    d->meta = json_dumps(meta, JSON_COMPACT);
+    d->title = meta_string(meta, "title");
+    d->lead = meta_string(meta, "lead");
+    d->byline = meta_array(meta, "byline");
+    d->source_url = meta_string(meta, "source_url");
+    d->published = meta_string(meta, "published");
+    d->charset = meta_string(meta, "charset");
+    {
+        json_t *l = json_object_get(meta, "langs");
+        d->langs = json_is_array(l) ? json_dumps(l, JSON_COMPACT) : NULL;
+    }
+    json_decref(meta);
+    return d->meta ? 0 : -ENOMEM;
+}
+
+/* Copies the host's entities (pointers into them), sorted. */
+static int copy_entities(struct sdoc *d, const inboxd_host *h,
+                         inboxd_doc *doc)
+{
+    size_t n = h->doc_entity_count(doc);
+    if (!n)
+        return 0;
+    d->ents = calloc(n, sizeof *d->ents);
+    if (!d->ents)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const inboxd_entity *e = h->doc_entity(doc, i);
+        struct sdoc_ent *x = &d->ents[d->n_ents];
+        const char *key;
+        if (!e || !e->type || !e->text)
+            continue;
+        key = nonempty(e->key);
+        if (!key)
+            key = nonempty(e->value);
+        if (!key)
+            key = e->text;
+        x->type = e->type;
+        x->surface = e->text;
+        x->value = e->value;
+        x->lang = e->lang;
+        x->attrs_json = e->attrs;
+        x->start = e->start;
+        x->end = e->end;
+        x->confidence = e->confidence;
+        x->key = key;
+        x->name = nonempty(e->value) ? e->value : e->text;
+        d->n_ents++;
+    }
+    if (d->n_ents > 1)
+        qsort(d->ents, d->n_ents, sizeof *d->ents, ent_cmp);
+    return 0;
+}
+
+/* The JSON of one mention. */
+static void mention_json(struct jbuf *b, const struct sdoc_ent *e)
+{
+    jb_char(b, '[');
+    jb_int(b, (int64_t)e->start);
+    jb_char(b, ',');
+    jb_int(b, (int64_t)e->end);
+    jb_char(b, ',');
+    jb_jstr(b, e->surface);
+    jb_char(b, ',');
+    jb_jstr(b, e->value);
+    jb_char(b, ',');
+    jb_jstr(b, e->lang);
+    jb_char(b, ',');
+    jb_real(b, e->confidence);
+    jb_char(b, ',');
+    jb_jstr(b, e->attrs_json);
+    jb_char(b, ']');
+}
+
+/* Groups the sorted mentions by entity: folded key, JSON, surfaces. */
+static int build_groups(struct sdoc *d, char *err, size_t errlen)
+{
+    if (!d->n_ents)
+        return 0;
+    d->groups = calloc(d->n_ents, sizeof *d->groups);
+    d->surf = calloc(d->n_ents, sizeof *d->surf);
+    if (!d->groups || !d->surf)
+        return -ENOMEM;
+    for (size_t i = 0; i < d->n_ents;) {
+        struct sdoc_group *g = &d->groups[d->n_groups++];
+        const struct sdoc_ent *e = &d->ents[i];
+        g->first = i;
+        g->surf_first = d->n_surf;
+        g->type_hash = terms_hash(e->type, strlen(e->type));
+        g->norm_key = tok_normalize(e->key, strlen(e->key), 0);
+        if (!g->norm_key) {
+            snprintf(err, errlen, "cannot fold the entity key '%.80s'",
+                     e->key);
+            return -EIO;
+        }
+        g->json_off = d->json.len;
+        jb_char(&d->json, '[');
+        for (; i < d->n_ents && same_entity(&d->ents[i], e); i++) {
+            const char *s = d->ents[i].surface;
+            size_t k;
+            if (i > g->first)
+                jb_char(&d->json, ',');
+            mention_json(&d->json, &d->ents[i]);
+            g->n++;
+            for (k = g->surf_first; k < d->n_surf; k++)
+                if (strcmp(d->surf[k].surface, s) == 0)
+                    break;
+            if (k == d->n_surf) {
+                d->surf[k].surface = s;
+                d->surf[k].hash = terms_hash(s, strlen(s));
+                d->n_surf++;
+            }
+        }
+        jb_char(&d->json, ']');
+        g->json_len = d->json.len - g->json_off;
+        g->n_surf = d->n_surf - g->surf_first;
+    }
+    return d->json.failed ? -ENOMEM : 0;
+}
+
+int sdoc_prepare(struct sdoc *d, const inboxd_host *h, inboxd_doc *doc,
+                 char *err, size_t errlen)
+{
+    const char *name = h->doc_name(doc), *lang = h->doc_lang(doc);
+    size_t raw_len = 0;
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    d->id = h->doc_id(doc);
+    d->received_ms = h->doc_received_ms(doc);
+    d->reprocess = (h->doc_flags(doc) & INBOXD_DOC_REPROCESS) != 0;
+    h->doc_raw(doc, &raw_len);
+    d->bytes = (int64_t)raw_len;
+    d->text = h->doc_text(doc, &d->text_len);
+    if (!d->text) {
+        d->text = "";
+        d->text_len = 0;
+    }
+    d->name = u8_lossy(name ? name : "", name ? strlen(name) : 0);
+    d->lang = dup_or_null(lang);
+    if (!d->name || (lang && !d->lang) || meta_fields(d, h, doc) < 0 ||
+        copy_entities(d, h, doc) < 0)
+        goto nomem;
+    rc = build_groups(d, err, errlen);
+    if (rc == -ENOMEM)
+        goto nomem;
+    if (rc < 0) {
+        sdoc_clear(d);
+        return rc;
+    }
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory preparing the document");
+    sdoc_clear(d);
+    return -ENOMEM;
+}
+
+void sdoc_clear(struct sdoc *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n_groups; i++)
+        free(d->groups[i].norm_key);
+    free(d->groups);
+    free(d->surf);
+    free(d->ents);
+    jb_free(&d->json);
+    free(d->name);
+    free(d->charset);
+    free(d->lang);
+    free(d->langs);
+    free(d->title);
+    free(d->lead);
+    free(d->byline);
+    free(d->source_url);
+    free(d->published);
+    free(d->meta);
+    memset(d, 0, sizeof *d);
+}
