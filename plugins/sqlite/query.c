@@ -40,6 +40,11 @@ static json_t *j_time(int64_t ms)
 
 /* --- search ---------------------------------------------------------------- */
 
+/* The entities whose key is ?1 or whose folded key is ?2 (the folding of
+ * ?1, stored as norm_key for every key): a lookup in entity's index.  An
+ * empty folding (a key of punctuation only) matches the exact key only. */
+#define BY_KEY(T) "(" T "norm_key = ?2 AND (?2 <> '' OR " T "key = ?1))"
+
 /* The search; FILTER is empty or an extra condition on d.rowid. */
 #define SEARCH_SQL(FILTER)                                                   \
     "SELECT d.id, d.name, d.lang, d.title, d.received_ms, fts.rank,"         \
@@ -74,8 +79,7 @@ static int entity_filter(sqlite3 *db, const struct q_search *s,
         return -ENOMEM;
     }
     rc = sqlite3_prepare_v2(db,
-                            "SELECT rowid FROM entity WHERE (key = ?1 OR"
-                            " (?2 <> '' AND norm_key = ?2))"
+                            "SELECT rowid FROM entity WHERE " BY_KEY("")
                             " AND (?3 IS NULL OR type = ?3)",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) {
@@ -430,8 +434,7 @@ json_t *q_entity(sqlite3 *db, const char *key, const char *type)
             " (SELECT json_group_array(surface) FROM aliases a"
             "  WHERE a.entity = e.rowid)"
             " FROM entity e JOIN ent_vocab v ON v.term = 'e' || e.rowid"
-            " WHERE (e.key = ?1 OR (?2 <> '' AND e.norm_key = ?2))"
-            " AND (?3 IS NULL OR e.type = ?3)"
+            " WHERE " BY_KEY("e.") " AND (?3 IS NULL OR e.type = ?3)"
             " ORDER BY e.key = ?1 DESC, v.doc DESC, e.type, e.key",
             -1, &st, NULL) != SQLITE_OK) {
         free(norm);

@@ -9,6 +9,9 @@
  *   doc_text   title and body; the content table of fts
  *   fts        FTS5 over doc_text(title, body), tokenizer "inboxd"
  *   entity     one row per distinct (type, key): display name, folded key
+ *              (norm_key, a function of key); its one index, (norm_key,
+ *              type, key), serves the writer's lookups and queries by key
+ *              or folded key alike
  *   aliases    the distinct surfaces of an entity
  *   doc_ents   one row per document with entities: mentions, a JSON array
  *              [[entity, [[start_byte, end_byte, surface, value, lang,

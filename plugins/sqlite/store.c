@@ -32,7 +32,8 @@ static const char *const sql[S_N] = {
     [S_FTS_INS] = "INSERT INTO fts(rowid, title, body) VALUES(?1, ?2, ?3)",
     [S_FTS_DEL] = "INSERT INTO fts(fts, rowid, title, body)"
                   " VALUES('delete', ?1, ?2, ?3)",
-    [S_ENT_SEL] = "SELECT rowid FROM entity WHERE type = ?1 AND key = ?2",
+    [S_ENT_SEL] = "SELECT rowid FROM entity WHERE norm_key = ?3 AND"
+                  " type = ?1 AND key = ?2",
     [S_ENT_INS] = "INSERT INTO entity(type, key, name, norm_key)"
                   " VALUES(?1, ?2, ?3, ?4)",
     [S_ALIAS_INS] = "INSERT OR IGNORE INTO aliases(entity, surface)"
@@ -275,6 +276,7 @@ static int64_t entity_id(struct store *s, const struct sdoc *d,
     int64_t id = 0;
     sqlite3_bind_text(st, 1, e->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, e->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, g->norm_key, -1, SQLITE_STATIC);
     *rc = sqlite3_step(st);
     if (*rc == SQLITE_ROW)
         id = sqlite3_column_int64(st, 0);
