@@ -15,22 +15,58 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static char *meta_string(json_t *meta, const char *key)
+/* One metadata value as JSON text (host memory, or NULL when absent). */
+static char *meta_json(const inboxd_host *h, inboxd_doc *doc, const char *key)
 {
-    json_t *v = json_object_get(meta, key);
-    return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+    return h->doc_meta_get(doc, key);
 }
 
-static char *meta_array(json_t *meta, const char *key)
+/* A string value of the metadata, copied; NULL when absent or not a
+ * string.  *bad is set on out of memory. */
+static char *meta_string(const inboxd_host *h, inboxd_doc *doc,
+                         const char *key, int *bad)
 {
-    json_t *v = json_object_get(meta, key);
-    if (json_is_string(v)) {
-        json_t *a = json_pack("[O]", v);
-        char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
-        json_decref(a);
-        return s;
+    char *text = meta_json(h, doc, key), *r = NULL;
+    json_t *v;
+    if (!text)
+        return NULL;
+    if (text[0] == '"') {
+        v = json_loads(text, JSON_DECODE_ANY, NULL);
+        if (json_is_string(v) && !(r = strdup(json_string_value(v))))
+            *bad = 1;
+        json_decref(v);
     }
-    return json_is_array(v) ? json_dumps(v, JSON_COMPACT) : NULL;
+    h->free(text);
+    return r;
+}
+
+/* An array value as compact JSON (a lone string as a one-element array);
+ * NULL when absent or of another type. */
+static char *meta_array(const inboxd_host *h, inboxd_doc *doc,
+                        const char *key, int lone_string, int *bad)
+{
+    char *text = meta_json(h, doc, key), *r = NULL;
+    if (!text)
+        return NULL;
+    if (text[0] == '[') {
+        r = strdup(text);
+    } else if (lone_string && text[0] == '"') {
+        size_t n = strlen(text);
+        r = malloc(n + 3);
+        if (r) {
+            r[0] = '[';
+            memcpy(r + 1, text, n);
+            r[n + 1] = ']';
+            r[n + 2] = '\0';
+        }
+    } else {
+        h->free(text);
+        return NULL;
+    }
+    if (!r)
+        *bad = 1;
+    h->free(text);
+    return r;
 }
 
 static const char *nonempty(const char *s)
@@ -56,31 +92,23 @@ static int ent_cmp(const void *a, const void *b)
     return c;
 }
 
+/* The metadata: the whole object as the host writes it (compact JSON),
+ * and the values that have columns of their own. */
 static int meta_fields(struct sdoc *d, const inboxd_host *h, inboxd_doc *doc)
 {
-    char *metatext = h->doc_meta_get(doc, NULL);
-    json_t *meta = NULL;
-    if (metatext) {
-        meta = json_loads(metatext, 0, NULL);
-        h->free(metatext);
-    }
-    if (!json_is_object(meta)) {
-        json_decref(meta);
-        meta = json_object();
-    }
-    d->meta = json_dumps(meta, JSON_COMPACT);
-    d->title = meta_string(meta, "title");
-    d->lead = meta_string(meta, "lead");
-    d->byline = meta_array(meta, "byline");
-    d->source_url = meta_string(meta, "source_url");
-    d->published = meta_string(meta, "published");
-    d->charset = meta_string(meta, "charset");
-    {
-        json_t *l = json_object_get(meta, "langs");
-        d->langs = json_is_array(l) ? json_dumps(l, JSON_COMPACT) : NULL;
-    }
-    json_decref(meta);
-    return d->meta ? 0 : -ENOMEM;
+    char *all = h->doc_meta_get(doc, NULL);
+    int bad = 0;
+    d->meta = strdup(all && all[0] == '{' ? all : "{}");
+    if (all)
+        h->free(all);
+    d->title = meta_string(h, doc, "title", &bad);
+    d->lead = meta_string(h, doc, "lead", &bad);
+    d->byline = meta_array(h, doc, "byline", 1, &bad);
+    d->source_url = meta_string(h, doc, "source_url", &bad);
+    d->published = meta_string(h, doc, "published", &bad);
+    d->charset = meta_string(h, doc, "charset", &bad);
+    d->langs = meta_array(h, doc, "langs", 0, &bad);
+    return d->meta && !bad ? 0 : -ENOMEM;
 }
 
 /* Copies the host's entities (pointers into them), sorted. */

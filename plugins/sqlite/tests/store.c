@@ -270,6 +270,37 @@ START_TEST(odd_documents)
 }
 END_TEST
 
+/* Metadata values of other types than expected: a lone byline string
+ * becomes a one-element array, a title that is not a string no title, and
+ * the whole object is kept as compact JSON. */
+START_TEST(metadata_of_odd_types)
+{
+    char *dir = make_state_dir();
+    void *x = open_index(NULL);
+    inboxd_doc *d = make_doc("m.txt", TEXT_EL, "el", NULL, 1);
+    const inboxd_host *h = doc_host();
+    sqlite3 *db;
+    char *s;
+    h->doc_meta_set(d, "title", "42");
+    h->doc_meta_set(d, "byline", "\"Mai \\\"Lan\\\"\"");
+    h->doc_meta_set(d, "langs", "{\"el\": 1}");
+    h->doc_meta_set(d, "lead", "\"line\\nbreak\"");
+    ck_assert_int_eq(sqlidx_desc.process(x, d), INBOXD_OK);
+    db = ro(dir);
+    s = q_text(db, "SELECT coalesce(title, 'NULL') || '|' || byline || '|' ||"
+                   " coalesce(langs, 'NULL') || '|' || lead || '|' || meta"
+                   " FROM documents");
+    ck_assert_str_eq(s, "NULL|[\"Mai \\\"Lan\\\"\"]|NULL|line\nbreak|"
+                        "{\"title\":42,\"byline\":\"Mai \\\"Lan\\\"\","
+                        "\"langs\":{\"el\":1},\"lead\":\"line\\nbreak\"}");
+    free(s);
+    sqlite3_close(db);
+    sqlidx_desc.destroy(x);
+    doc_free(d);
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(clean_marker_and_integrity_check)
 {
     char *dir = make_state_dir();
@@ -555,6 +586,7 @@ static Suite *suite(void)
     tcase_add_test(tc, entities_aliases_attributes);
     tcase_add_test(tc, reprocess_replaces_in_place);
     tcase_add_test(tc, odd_documents);
+    tcase_add_test(tc, metadata_of_odd_types);
     tcase_add_test(tc, clean_marker_and_integrity_check);
     tcase_add_test(tc, corrupt_database_is_refused);
     tcase_add_test(tc, not_a_database_is_refused);
