@@ -238,6 +238,12 @@ int sdoc_prepare(struct sdoc *d, const inboxd_host *h, inboxd_doc *doc,
     if (!d->name || (lang && !d->lang) || meta_fields(d, h, doc) < 0 ||
         copy_entities(d, h, doc) < 0)
         goto nomem;
+    /* a recording is only a shortcut: when it cannot be made, the commit
+     * tokenizes as it always could */
+    if (tokrec_record(&d->rec[0], d->title, d->title ? strlen(d->title) : 0) < 0)
+        tokrec_free(&d->rec[0]);
+    if (tokrec_record(&d->rec[1], d->text, d->text_len) < 0)
+        tokrec_free(&d->rec[1]);
     rc = build_groups(d, err, errlen);
     if (rc == -ENOMEM)
         goto nomem;
@@ -262,6 +268,8 @@ void sdoc_clear(struct sdoc *d)
     free(d->surf);
     free(d->ents);
     jb_free(&d->json);
+    tokrec_free(&d->rec[0]);
+    tokrec_free(&d->rec[1]);
     free(d->name);
     free(d->charset);
     free(d->lang);

@@ -4,8 +4,8 @@
  * parallel with other documents and outside the commit: it does every
  * piece of work that does not need the database (metadata, sorting and
  * grouping the entities, folding their keys, the JSON of their mentions,
- * hashes of surfaces and types), so that the commit only looks entities
- * up and writes rows.
+ * hashes of surfaces and types, tokenizing the title and text), so that
+ * the commit only looks entities up and writes rows.
  */
 #ifndef SQLIDX_SDOC_H
 #define SQLIDX_SDOC_H
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "jbuf.h"
+#include "tokrec.h"
 
 /* One mention; every string points into the host's entity (valid while
  * process() runs). */
@@ -61,6 +62,10 @@ struct sdoc {
     /* each group's mentions: [[start, end, surface, value, lang,
      * confidence, attrs (the JSON object as a string) or null], ...] */
     struct jbuf json;
+    /* the title's and the text's tokenizations, replayed to FTS5 by the
+     * commit (unused when a text is too long or could not be recorded:
+     * the commit tokenizes it) */
+    struct tokrec rec[2];
 };
 
 /* Copies what the index needs out of doc.  0, or -ENOMEM / -EIO with a

@@ -401,7 +401,12 @@ int store_write(struct store *s, const struct sdoc *d, int64_t now_ms,
     bind_opt(st, 2, d->title);
     sqlite3_bind_text64(st, 3, d->text, d->text_len, SQLITE_STATIC,
                         SQLITE_UTF8);
-    rc = done(st);
+    {
+        const struct tokrec *recs[2] = {&d->rec[0], &d->rec[1]};
+        tokrec_replay_set(recs, 2);
+        rc = done(st);
+        tokrec_replay_set(NULL, 0);
+    }
     if (rc != SQLITE_OK)
         goto fail;
     rc = write_entities(s, rowid, d);

@@ -11,6 +11,7 @@
 
 #include "fold.h"
 #include "stem.h"
+#include "tokrec.h"
 #include "utf8.h"
 
 struct tok {
@@ -378,6 +379,14 @@ static int x_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text,
         tf |= TOK_PREFIX;
     if (n <= 0 || !text)
         return SQLITE_OK;
+    if (flags == FTS5_TOKENIZE_DOCUMENT) {
+        /* recorded before the commit (tokrec.h)? */
+        rc = tokrec_replay(text, (size_t)n, ctx, x, FTS5_TOKEN_COLOCATED);
+        if (rc < 0)
+            return -rc;
+        if (rc > 0)
+            return SQLITE_OK;
+    }
     rc = tok_run((struct tok *)p, text, (size_t)n, tf, fts_emit, &f);
     if (rc == -ENOMEM)
         return SQLITE_NOMEM;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tokenizer.h"
+#include "tokrec.h"
 #include "utf8.h"
 
 struct terms {
@@ -334,6 +335,87 @@ static void *thread_main(void *arg)
     return first;
 }
 
+/* Every instance (term, column, offset) of an FTS5 table, one string. */
+static char *instances(sqlite3 *db, const char *table)
+{
+    char sql[160], *out = NULL;
+    sqlite3_stmt *st;
+    snprintf(sql, sizeof sql, "SELECT group_concat(term || '@' || offset,"
+             " ' ') FROM (SELECT * FROM %s ORDER BY term, doc, col, offset)",
+             table);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        out = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    ck_assert_ptr_nonnull(out);
+    return out;
+}
+
+static void insert(sqlite3 *db, const char *table, const char *text)
+{
+    char sql[96];
+    sqlite3_stmt *st;
+    snprintf(sql, sizeof sql, "INSERT INTO %s(b) VALUES(?1)", table);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+}
+
+/* A recorded tokenization replays exactly what the tokenizer gives (the
+ * colocated alternative stems too), only for the same text, and only on
+ * the thread that set it. */
+START_TEST(recorded_tokenization_replays)
+{
+    static const char text[] = "والمنظمات للمؤتمر Η ΕΠΙΤΡΟΠΗΣ committee's "
+                               "report 2024";
+    static const char other[] = "والمنظمات للمؤتمر Η ΕΠΙΤΡΟΠΗΣ committee's "
+                                "report 2025";
+    struct tokrec rec = {0};
+    const struct tokrec *recs[1] = {&rec};
+    sqlite3 *db;
+    char *a, *b, *c;
+    ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+    ck_assert_int_eq(tok_register(db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db,
+        "CREATE VIRTUAL TABLE ta USING fts5(b, tokenize='inboxd');"
+        "CREATE VIRTUAL TABLE tb USING fts5(b, tokenize='inboxd');"
+        "CREATE VIRTUAL TABLE tc USING fts5(b, tokenize='inboxd');"
+        "CREATE VIRTUAL TABLE va USING fts5vocab(ta, instance);"
+        "CREATE VIRTUAL TABLE vb USING fts5vocab(tb, instance);"
+        "CREATE VIRTUAL TABLE vc USING fts5vocab(tc, instance);",
+        NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(tokrec_record(&rec, text, strlen(text)), 0);
+    ck_assert_int_gt(rec.n, 8);
+    insert(db, "ta", text); /* tokenized */
+    tokrec_replay_set(recs, 1);
+    insert(db, "tb", text); /* replayed */
+    tokrec_replay_set(NULL, 0);
+    a = instances(db, "va");
+    b = instances(db, "vb");
+    ck_assert_str_eq(a, b);
+    ck_assert_ptr_nonnull(strstr(a, "منظم")); /* a stem */
+    free(b);
+    /* proof that b was replayed: a doctored recording shows through */
+    rec.terms[rec.v[0].off] = 'Z';
+    tokrec_replay_set(recs, 1);
+    insert(db, "tc", text);
+    insert(db, "tc", other); /* not recorded: tokenized */
+    tokrec_replay_set(NULL, 0);
+    c = instances(db, "vc");
+    ck_assert_msg(strstr(c, "Z") != NULL, "%s", c);
+    ck_assert_ptr_nonnull(strstr(c, "2025@"));
+    free(a);
+    free(c);
+    /* too long or empty: not recorded */
+    ck_assert_int_eq(tokrec_record(&rec, "", 0), 1);
+    ck_assert_int_eq(rec.used, 0);
+    tokrec_free(&rec);
+    sqlite3_close(db);
+    tok_pool_drain();
+}
+END_TEST
+
 START_TEST(threads_share_nothing)
 {
     pthread_t th[6];
@@ -366,6 +448,7 @@ static Suite *suite(void)
     tcase_add_test(tc, normalize_keys);
     tcase_add_test(tc, fts5_integration);
     tcase_add_test(tc, threads_share_nothing);
+    tcase_add_test(tc, recorded_tokenization_replays);
     suite_add_tcase(s, tc);
     return s;
 }
