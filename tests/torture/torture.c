@@ -712,14 +712,19 @@ START_TEST(recovered_after_index_commit)
     fd = e2e_connect(&e);
     e2e_send(fd, "{\"op\":\"subscribe\",\"events\":[\"document.*\"],\"since\":0}");
     int recovered = 0;
+    long seqs[4] = {0};
     while ((o = e2e_wait_event(fd, "document.*", 3000))) {
         const char *ev = json_string_value(json_object_get(o, "event"));
-        if (strcmp(ev, "document.done") == 0 && json_is_true(json_object_get(o, "recovered")))
+        if (strcmp(ev, "document.done") == 0 && json_is_true(json_object_get(o, "recovered"))) {
+            if (recovered < 4)
+                seqs[recovered] = (long)json_integer_value(json_object_get(o, "seq"));
             recovered++;
+        }
         ck_assert_str_ne(ev, "document.failed");
         json_decref(o);
     }
-    ck_assert_int_eq(recovered, 1);
+    ck_assert_msg(recovered == 1, "%d recovered done events (seq %ld, %ld, %ld); see %s", recovered,
+                  seqs[0], seqs[1], seqs[2], e.log);
     ck_assert_int_eq(e2e_count(&e, "work"), 0);
     snprintf(p, sizeof p, "%s/archive/%.2s/%s", e.state, id, id);
     ck_assert_int_eq(access(p, F_OK), 0);
