@@ -107,12 +107,13 @@ fuzz-run: fuzz
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t; \
 	    dict=""; [ -f tests/fuzz/$$t.dict ] && dict="-dict=tests/fuzz/$$t.dict"; \
+	    kept=""; [ -d tests/fuzz/regress/$$t ] && kept=tests/fuzz/regress/$$t; \
 	    echo "fuzz: $$t for $(FUZZ_TIME) s"; \
 	    INBOXD_TOP=$(CURDIR) ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 	    $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=30 -rss_limit_mb=2560 \
 	        -max_len=$(FUZZ_MAXLEN_$$t) -print_final_stats=1 $$dict \
 	        -artifact_prefix=$(FUZZ_DIR)/crashes/$$t/ \
-	        $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t tests/fuzz/regress/$$t \
+	        $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t $$kept \
 	        > $(FUZZ_DIR)/$$t.log 2>&1 || { \
 	        echo "fuzz: $$t FAILED; the input is in $(FUZZ_DIR)/crashes/$$t/"; \
 	        tail -n 60 $(FUZZ_DIR)/$$t.log; exit 1; }; \
