@@ -12,5 +12,6 @@ CTL_EXTRA_OBJ += $(BUILD)/obj/plugins/sqlite/tokenizer.o \
 	$(BUILD)/obj/plugins/sqlite/qdate.o \
 	$(BUILD)/obj/plugins/sqlite/terms.o \
 	$(BUILD)/obj/plugins/sqlite/jbuf.o \
-	$(BUILD)/obj/plugins/sqlite/tokrec.o
+	$(BUILD)/obj/plugins/sqlite/tokrec.o \
+	$(BUILD)/obj/plugins/sqlite/walbuf.o
 CTL_EXTRA_LIBS += $(shell pkg-config --libs sqlite3 icu-uc icu-i18n jansson)

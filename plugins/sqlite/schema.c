@@ -8,6 +8,7 @@
 #include "stem.h"
 #include "terms.h"
 #include "tokenizer.h"
+#include "walbuf.h"
 
 /* The terms the full-text index holds depend on these; a change rebuilds. */
 #define TERMS_STR(t, s) "tok" #t ".stem" #s
@@ -409,10 +410,12 @@ int schema_open_writer(const char *path, const struct schema_opts *o,
         rep = &dummy;
     memset(rep, 0, sizeof *rep);
     *out = NULL;
+    /* the WAL's frames written once per commit (walbuf.h); SQLite's own
+     * VFS when the wrapper cannot be registered */
     rc = sqlite3_open_v2(path, &db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                              SQLITE_OPEN_FULLMUTEX,
-                         NULL);
+                         walbuf_register() == SQLITE_OK ? WALBUF_VFS : NULL);
     if (rc != SQLITE_OK) {
         e = fail(rc, err, errlen, path, db, "cannot open");
         goto out;
