@@ -35,6 +35,7 @@ struct client {
     struct linebuf in;     /* request bytes not yet ending in a newline */
     char **patterns;       /* owned; NULL = every event */
     size_t n_patterns;
+    int subscribed;        /* events are sent only after "subscribe" */
     int closing;
     int overflowed;        /* sent the overflow notice; closing after it */
     uv_timer_t grace;      /* closes an overflowed client that never reads */
@@ -319,6 +320,7 @@ static void do_subscribe(struct client *c, struct request *rq)
     c->n_patterns = rq->has_events ? rq->n_events : 0;
     rq->events = NULL;
     rq->n_events = 0;
+    c->subscribed = 1;
     reply = json_pack("{s:s, s:b, s:I}", "reply", "subscribe", "ok", 1, "seq",
                       (json_int_t)ev->seq);
     if (rq->has_since && rq->since < ev->seq) {
@@ -578,7 +580,9 @@ void events_emit(struct events *ev, const char *event, json_t *fields)
         return;
     for (c = ev->clients; c; c = next) {
         next = c->next;
-        if (c->replaying || !client_wants(c, event))
+        /* Not before its subscribe: a client asking "since" would get the
+         * events sent meanwhile twice, live first and replayed after. */
+        if (!c->subscribed || c->replaying || !client_wants(c, event))
             continue;
         if (client_send(c, b) == 0)
             c->last_sent = ev->seq;
