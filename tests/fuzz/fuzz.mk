@@ -63,7 +63,14 @@ $(BUILD)/tests/torture: $(TORTURE_OBJ) $(TESTLIB_OBJ) $(CORE_LIB)
 TORTURE_BIN := $(BUILD)/tests/torture
 endif
 
-tests: $(FUZZ_REPLAY) $(TORTURE_BIN)
+# Its plugins (tests/torture/plugins/NAME.c -> $(BUILD)/tests/plugins/NAME.so).
+TORTURE_PLUGIN_SRC := $(wildcard tests/torture/plugins/*.c)
+TORTURE_PLUGINS := $(TORTURE_PLUGIN_SRC:tests/torture/plugins/%.c=$(BUILD)/tests/plugins/%.so)
+$(TORTURE_PLUGINS): $(BUILD)/tests/plugins/%.so: tests/torture/plugins/%.c include/inboxd/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -fPIC -fvisibility=hidden -shared $(ALL_LDFLAGS) -o $@ $< -lpthread
+
+tests: $(FUZZ_REPLAY) $(TORTURE_BIN) $(TORTURE_PLUGINS)
 
 # --- libFuzzer builds (make fuzz) -------------------------------------------
 FUZZ_CC ?= clang

@@ -11,9 +11,10 @@
  * starts it again, M times, and restarts it whenever it dies by itself.
  * Then one daemon runs until everything is settled, and every input file
  * is accounted for: exactly one of
- *   indexed   its hash is in archive/ (and, with the sqlite plugin, its id
- *             is in STATE/inboxd.db exactly once), or it is a duplicate of
- *             indexed content;
+ *   indexed   its hash is in archive/ and its id is in the index exactly
+ *             once (STATE/inboxd.db with the sqlite plugin, the lines of
+ *             STATE/torture-index.txt with the test index plugin), or it is
+ *             a duplicate of indexed content;
  *   failed    exactly one failed/ID16_NAME with its NAME.error.json;
  *   rejected  still in the inbox, larger than max_bytes, with a
  *             document.rejected event saying why;
@@ -370,6 +371,25 @@ static void read_events(struct e2e *e, json_t *done, json_t *rejected, json_t *f
     fclose(f);
 }
 
+/* The test index (tests/torture/plugins/torture_index.c): id -> lines. */
+static int read_test_index(struct e2e *e, json_t *rows)
+{
+    char p[700], line[128];
+    int n = 0;
+    snprintf(p, sizeof p, "%s/torture-index.txt", e->state);
+    FILE *f = fopen(p, "r");
+    ck_assert_msg(f != NULL, "no %s", p);
+    while (fgets(line, sizeof line, f)) {
+        ck_assert_msg(strlen(line) == 65 && line[64] == '\n', "torn index line %s", line);
+        line[64] = '\0';
+        if (!json_object_get(rows, line))
+            n++;
+        bump(rows, line);
+    }
+    fclose(f);
+    return n;
+}
+
 /* The sqlite index, when there is one: id -> rows. */
 static int read_db(struct e2e *e, json_t *rows)
 {
@@ -433,8 +453,10 @@ static void run(const struct params *p)
                  e2e_plugin("parse", 0), e2e_plugin("entities", 0), crash, e2e_plugin("sqlite", 0));
     else
         snprintf(plugins, sizeof plugins,
-                 "[{\"name\":\"test_parse\",\"path\":\"%s\"},{\"name\":\"test_extract\",\"path\":\"%s\"}%s]",
-                 e2e_plugin("test_parse", 1), e2e_plugin("test_extract", 1), crash);
+                 "[{\"name\":\"test_parse\",\"path\":\"%s\"},{\"name\":\"test_extract\",\"path\":\"%s\"}%s,"
+                 "{\"name\":\"torture_index\",\"path\":\"%s\"}]",
+                 e2e_plugin("test_parse", 1), e2e_plugin("test_extract", 1), crash,
+                 e2e_plugin("torture_index", 1));
     snprintf(extra, sizeof extra,
              "\"max_bytes\":%zu,\"event_retention\":10000000,\"max_attempts\":3,"
              "\"stage_timeout\":%ld",
@@ -533,7 +555,7 @@ static void run(const struct params *p)
            *failed_ev = json_object(), *rows = json_object(), *owner = json_object();
     read_failed(&e, records, &t);
     read_events(&e, done, rejected, failed_ev);
-    int db = real ? read_db(&e, rows) : -1;
+    int db = real ? read_db(&e, rows) : read_test_index(&e, rows);
     FILE *mf = fopen(manifest, "r");
     struct entry en;
     int n = 0;
@@ -683,8 +705,9 @@ START_TEST(recovered_after_index_commit)
     const char *body = "Report indexed before the crash 2024\n";
     snprintf(plugins, sizeof plugins,
              "[{\"name\":\"test_parse\",\"path\":\"%s\"},{\"name\":\"test_extract\",\"path\":\"%s\"},"
-             "{\"name\":\"sqlite\",\"path\":\"%s\"}]",
-             e2e_plugin("test_parse", 1), e2e_plugin("test_extract", 1), e2e_plugin("sqlite", 0));
+             "{\"name\":\"torture_index\",\"path\":\"%s\"}]",
+             e2e_plugin("test_parse", 1), e2e_plugin("test_extract", 1),
+             e2e_plugin("torture_index", 1));
     e2e_init(&e, plugins, "\"max_attempts\":2");
     util_sha256_hex(body, strlen(body), id);
     e2e_start(&e);
@@ -734,6 +757,11 @@ START_TEST(recovered_after_index_commit)
     e2e_start(&e);
     ck_assert_int_eq(e2e_stop(&e), 0);
     ck_assert_int_eq(e2e_count(&e, "failed"), 0);
+    /* Indexed once, not again on recovery. */
+    json_t *rows = json_object();
+    ck_assert_int_eq(read_test_index(&e, rows), 1);
+    ck_assert_int_eq(count_in(rows, id), 1);
+    json_decref(rows);
     e2e_cleanup(&e);
 }
 END_TEST
