@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "ckpt.h"
 #include "sqlidx.h"
 #include "store.h"
 #include "tokenizer.h"
@@ -30,6 +31,7 @@ struct sqlidx {
     char path[4096];
     sqlite3 *db;
     struct store *store;
+    struct ckpt *ckpt;
     struct batch batch;
     int batch_ok;
     struct schema_report rep;
@@ -366,6 +368,7 @@ static void sq_destroy(void *instance)
         reader_close(r);
     }
     store_free(x->store);
+    ckpt_stop(x->ckpt);
     if (x->db && schema_close_writer(x->db) < 0)
         x->host->log(INBOXD_LOG_WARNING, PLUGIN_NAME, NULL,
                      "%s: could not record the clean shutdown; the next "
@@ -376,6 +379,12 @@ static void sq_destroy(void *instance)
     pthread_mutex_destroy(&x->rmu);
     tok_pool_drain();
     free(x);
+}
+
+static void exclusive(void *arg, void (*fn)(void *), void *fn_arg)
+{
+    struct sqlidx *x = arg;
+    batch_exclusive(&x->batch, fn, fn_arg);
 }
 
 static int resolve_path(struct sqlidx *x, const struct config *c, char *err,
@@ -446,6 +455,14 @@ static int sq_create(void **instance, const char *config_json,
         goto fail;
     }
     x->batch_ok = 1;
+    {
+        char why[512];
+        if (ckpt_start(&x->ckpt, x->db, x->path, exclusive, x, why,
+                       sizeof why) < 0)
+            host->log(INBOXD_LOG_WARNING, PLUGIN_NAME, NULL,
+                      "%s: checkpoints stay in the commits: %s", x->path,
+                      why);
+    }
     host->log(INBOXD_LOG_INFO, PLUGIN_NAME, NULL,
               "%s: %s (schema %d%s%s)", x->path,
               x->rep.created ? "created" : "opened", SCHEMA_VERSION,
@@ -487,6 +504,7 @@ void sqlidx_get_info(void *instance, struct sqlidx_info *out)
     struct sqlidx *x = instance;
     memset(out, 0, sizeof *out);
     out->batch = batch_get_stats(&x->batch);
+    out->checkpoints = ckpt_count(x->ckpt);
     out->open = x->rep;
     snprintf(out->path, sizeof out->path, "%s", x->path);
 }

@@ -32,6 +32,7 @@ extern const inboxd_plugin sqlidx_desc;
 
 struct sqlidx_info {
     struct batch_stats batch;
+    unsigned long checkpoints; /* run by the checkpointer thread (ckpt.h) */
     struct schema_report open;
     char path[4096];
 };
