@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include "query.h"
+#include "schema.h"
 #include "tokenizer.h"
 
 static const char *const TEXT_AR =
@@ -180,6 +182,111 @@ START_TEST(entities_aliases_attributes)
     sqlidx_desc.destroy(x);
     doc_free(a);
     doc_free(b);
+    remove_dir(dir);
+}
+END_TEST
+
+/* Entity strings with quotes, backslashes, control characters and
+ * characters outside the BMP, attrs with nested values, odd confidences:
+ * stored as JSON built by hand, they read back the same. */
+START_TEST(entity_strings_round_trip)
+{
+    static const char text[] = "Q\"uote back\\slash tab\there line\nbreak "
+                               "\xf0\x9f\x98\x80 ctrl\x01x \xd9\x84\xd8\xac";
+    static const struct {
+        const char *type, *surface, *value, *key, *lang, *attrs;
+        double confidence;
+    } e[] = {
+        {"T\"1", "Q\"uote", "v\\al\"ue", NULL, NULL,
+         "{\"a\":\"x\\\"y\",\"n\":[1,2.5,{\"z\":null}],\"u\":\"\\u00e9\\n\"}",
+         0.123456789},
+        {"PLAIN", "back\\slash", NULL, "k:back", "en", NULL, 1.0},
+        {"PLAIN", "tab\there", NULL, "k:tab", "e\"n", "{}", 0.0},
+        {"PLAIN", "line\nbreak", "", "k:line", NULL, NULL, 0.5},
+        {"PLAIN", "\xf0\x9f\x98\x80", NULL, "k:emoji", NULL, NULL, 0.25},
+        {"PLAIN", "ctrl\x01x", NULL, "k:ctrl", NULL, NULL, 1e-9},
+        {"PLAIN", "\xd9\x84\xd8\xac", NULL, "k:ctrl", "ar", NULL, 0.75},
+    };
+    const size_t n = sizeof e / sizeof e[0];
+    char *dir = make_state_dir(), *path = db_path(dir), err[512];
+    void *x = open_index(NULL);
+    inboxd_doc *d = make_doc("s.txt", text, "en", NULL, 1);
+    const inboxd_host *h = doc_host();
+    sqlite3 *db;
+    json_t *doc, *ents;
+    size_t seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        inboxd_entity ent = {0};
+        const char *at = strstr(text, e[i].surface);
+        ck_assert_ptr_nonnull(at);
+        ent.type = e[i].type;
+        ent.text = e[i].surface;
+        ent.value = e[i].value;
+        ent.key = e[i].key;
+        ent.lang = e[i].lang;
+        ent.attrs = e[i].attrs;
+        ent.start = (size_t)(at - text);
+        ent.end = ent.start + strlen(e[i].surface);
+        ent.confidence = e[i].confidence;
+        ck_assert_int_eq(h->doc_add_entity(d, &ent), 0);
+    }
+    ck_assert_int_eq(sqlidx_desc.process(x, d), INBOXD_OK);
+    ck_assert_int_eq(schema_open_reader(path, &db, err, sizeof err), 0);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM doc_ents WHERE"
+                               " json_valid(mentions)"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM mentions"), (long long)n);
+    doc = q_document(db, 1, 0);
+    ck_assert_ptr_nonnull(doc);
+    ents = json_object_get(doc, "entities");
+    for (size_t i = 0; i < json_array_size(ents); i++) {
+        json_t *g = json_array_get(ents, i), *m;
+        size_t k;
+        json_array_foreach(json_object_get(g, "mentions"), k, m) {
+            const char *surface = json_string_value(json_object_get(m, "surface"));
+            size_t j;
+            for (j = 0; j < n; j++)
+                if (strcmp(e[j].surface, surface) == 0)
+                    break;
+            ck_assert_msg(j < n, "unknown surface %s", surface);
+            ck_assert_str_eq(json_string_value(json_object_get(g, "type")),
+                             e[j].type);
+            if (e[j].value)
+                ck_assert_str_eq(json_string_value(json_object_get(m, "value")),
+                                 e[j].value);
+            else
+                ck_assert(json_is_null(json_object_get(m, "value")));
+            if (e[j].lang)
+                ck_assert_str_eq(json_string_value(json_object_get(m, "lang")),
+                                 e[j].lang);
+            else
+                ck_assert(json_is_null(json_object_get(m, "lang")));
+            ck_assert(json_real_value(json_object_get(m, "confidence")) ==
+                      e[j].confidence);
+            if (e[j].attrs) {
+                json_t *want = json_loads(e[j].attrs, 0, NULL);
+                ck_assert(json_equal(want, json_object_get(m, "attrs")));
+                json_decref(want);
+            } else {
+                ck_assert(json_is_null(json_object_get(m, "attrs")));
+            }
+            ck_assert_int_eq(json_integer_value(json_object_get(m, "start")),
+                             (json_int_t)(strstr(text, surface) - text));
+            seen++;
+        }
+    }
+    ck_assert_int_eq(seen, n);
+    json_decref(doc);
+    /* the attributes view reads the nested value as JSON */
+    {
+        char *s = q_text(db, "SELECT group_concat(name || '=' || value, ' ')"
+                             " FROM (SELECT * FROM attributes ORDER BY name)");
+        ck_assert_str_eq(s, "a=x\"y n=[1,2.5,{\"z\":null}] u=\xc3\xa9\n");
+        free(s);
+    }
+    sqlite3_close(db);
+    sqlidx_desc.destroy(x);
+    doc_free(d);
+    free(path);
     remove_dir(dir);
 }
 END_TEST
@@ -584,6 +691,7 @@ static Suite *suite(void)
     tcase_add_test(tc, creates_schema_and_stores);
     tcase_add_test(tc, duplicate_is_idempotent);
     tcase_add_test(tc, entities_aliases_attributes);
+    tcase_add_test(tc, entity_strings_round_trip);
     tcase_add_test(tc, reprocess_replaces_in_place);
     tcase_add_test(tc, odd_documents);
     tcase_add_test(tc, metadata_of_odd_types);
