@@ -379,7 +379,9 @@ static int load_map(ent_data *d, json_t *obj, int kind, const char *file,
             if (!json_is_number(v))
                 return fail(err, errlen, file, sec, "values must be numbers", -EINVAL);
             p.dval = json_number_value(v);
-            p.ival = (int32_t)p.dval;
+            /* A scale such as 1e12 does not fit an int32: only months and
+             * ordinals use ival. */
+            p.ival = p.dval >= INT32_MIN && p.dval <= INT32_MAX ? (int32_t)p.dval : 0;
             if ((kind == PK_MONTH && (p.ival < 1 || p.ival > 12)) ||
                 (kind == PK_ORDINAL && (p.ival < 1 || p.ival > 100)) ||
                 (kind == PK_SCALE && !(p.dval > 0)))
