@@ -27,6 +27,7 @@ struct bn_opts {
     int quick;           /* --quick: smaller corpus and sections */
     int keep;            /* keep the work folder */
     int no_recoll;       /* skip the recoll row */
+    int isolate;         /* run parse and entities isolated (worker processes) */
     double parse_mb;     /* bytes parsed in the parse section, MB */
     double ent_mb;       /* Arabic text through the extractor, MB */
     double ent_big_mb;   /* the largest single report, MB */

@@ -149,6 +149,16 @@ static int write_config(struct dstate *d, json_t *row)
     json_object_set_new(conf, "config_dir", json_string(path));
     snprintf(path, sizeof path, "%s/plugins", r->o->build);
     json_object_set_new(conf, "plugin_dir", json_string(path));
+    if (r->o->isolate) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(plugins, i, p) {
+            const char *nm = json_string_value(json_object_get(p, "name"));
+            if (nm && (strcmp(nm, "parse") == 0 || strcmp(nm, "entities") == 0))
+                json_object_set_new(p, "isolate", json_true());
+        }
+        bn_log("parse and entities run isolated in worker processes (--isolate)");
+    }
     json_object_set_new(conf, "plugins", plugins);
     int rc = json_dump_file(conf, d->cfg, JSON_INDENT(2)) == 0 ? 0 : -EIO;
     if (rc < 0)

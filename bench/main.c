@@ -34,7 +34,9 @@ static void usage(FILE *f)
             "  --n N         corpus size (default 10000)\n"
             "  --latency N   single drops for the latency section (default 1000)\n"
             "  --have LIST   production plugins that built (default parse,entities,sqlite)\n"
-            "  --keep        keep the work folder (corpus, indexes, logs)\n");
+            "  --keep        keep the work folder (corpus, indexes, logs)\n"
+            "  --isolate     run parse and entities with \"isolate\": true (the cost of\n"
+            "                plugin isolation: compare with a run without it)\n");
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -134,7 +136,8 @@ int main(int argc, char **argv)
         {"top", required_argument, 0, 't'},   {"build", required_argument, 0, 'b'},
         {"seed", required_argument, 0, 's'},  {"parse-mb", required_argument, 0, 'P'},
         {"ent-mb", required_argument, 0, 'E'}, {"ent-big-mb", required_argument, 0, 'B'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+        {"isolate", no_argument, 0, 'I'},     {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     double pmb = 0, emb = 0, bmb = 0;
 
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -155,6 +158,7 @@ int main(int argc, char **argv)
             have_lat = 1;
             break;
         case 'R': o.no_recoll = 1; break;
+        case 'I': o.isolate = 1; break;
         case 'k': o.keep = 1; break;
         case 'd': o.workdir = optarg; break;
         case 'o': o.out = optarg; break;
