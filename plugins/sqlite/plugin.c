@@ -229,6 +229,7 @@ fail:
     snprintf(msg, msglen, "%s", sqlite3_errmsg(x->db));
     if (!sqlite3_get_autocommit(x->db))
         sqlite3_exec(x->db, "ROLLBACK", NULL, NULL, NULL);
+    store_rolled_back(x->store);
     return rc;
 }
 

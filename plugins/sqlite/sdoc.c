@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "known.h"
 #include "terms.h"
 #include "tokenizer.h"
 #include "utf8.h"
@@ -184,6 +185,7 @@ static int build_groups(struct sdoc *d, char *err, size_t errlen)
         g->first = i;
         g->surf_first = d->n_surf;
         g->type_hash = terms_hash(e->type, strlen(e->type));
+        g->ent_hash = known_entity_hash(e->type, e->key);
         g->norm_key = tok_normalize(e->key, strlen(e->key), 0);
         if (!g->norm_key) {
             snprintf(err, errlen, "cannot fold the entity key '%.80s'",

@@ -32,6 +32,7 @@ struct sdoc_group {
     size_t first, n;
     char *norm_key;          /* owned: the key through the tokenizer's folding */
     uint64_t type_hash;      /* terms_hash of the type */
+    uint64_t ent_hash;       /* known_entity_hash of (type, key) */
     size_t json_off, json_len; /* the mentions as a JSON array, in d->json */
     size_t surf_first, n_surf; /* distinct surfaces: d->surf[...] */
 };

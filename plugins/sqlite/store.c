@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "known.h"
 #include "terms.h"
 
 enum {
@@ -55,6 +56,7 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *st[S_N];
     struct jbuf mentions, terms, term; /* scratch of the writer */
+    struct known known;                /* entities and aliases stored */
 };
 
 int store_new(sqlite3 *db, struct store **out)
@@ -85,7 +87,13 @@ void store_free(struct store *s)
     jb_free(&s->mentions);
     jb_free(&s->terms);
     jb_free(&s->term);
+    known_clear(&s->known);
     free(s);
+}
+
+void store_rolled_back(struct store *s)
+{
+    known_clear(&s->known);
 }
 
 /* Runs a statement that returns no rows (or whose rows do not matter);
@@ -217,6 +225,7 @@ static int collect(struct store *s, const char *old_mentions)
     json_t *groups = json_loads(old_mentions, 0, NULL), *g;
     size_t i;
     int rc = SQLITE_OK;
+    known_clear(&s->known); /* rows may go */
     if (!json_is_array(groups)) {
         json_decref(groups);
         return SQLITE_OK; /* unreadable: leave the rows, never fail on it */
@@ -273,7 +282,11 @@ static int64_t entity_id(struct store *s, const struct sdoc *d,
 {
     const struct sdoc_ent *e = &d->ents[g->first];
     sqlite3_stmt *st = s->st[S_ENT_SEL];
-    int64_t id = 0;
+    int64_t id = known_entity(&s->known, g->ent_hash, e->type, e->key);
+    if (id) {
+        *rc = SQLITE_OK;
+        return id;
+    }
     sqlite3_bind_text(st, 1, e->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, e->key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, g->norm_key, -1, SQLITE_STATIC);
@@ -284,6 +297,7 @@ static int64_t entity_id(struct store *s, const struct sdoc *d,
     sqlite3_clear_bindings(st);
     if (*rc == SQLITE_ROW) {
         *rc = SQLITE_OK;
+        known_add_entity(&s->known, g->ent_hash, e->type, e->key, id);
         return id;
     }
     if (*rc != SQLITE_DONE)
@@ -294,7 +308,11 @@ static int64_t entity_id(struct store *s, const struct sdoc *d,
     sqlite3_bind_text(st, 3, e->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, g->norm_key, -1, SQLITE_STATIC);
     *rc = done(st);
-    return *rc == SQLITE_OK ? sqlite3_last_insert_rowid(s->db) : 0;
+    if (*rc != SQLITE_OK)
+        return 0;
+    id = sqlite3_last_insert_rowid(s->db);
+    known_add_entity(&s->known, g->ent_hash, e->type, e->key, id);
+    return id;
 }
 
 /* The document's entities: one doc_ents row (the mentions, grouped by
@@ -315,13 +333,17 @@ static int write_entities(struct store *s, int64_t doc, const struct sdoc *d)
         if (rc != SQLITE_OK)
             return rc;
         for (size_t k = g->surf_first; k < g->surf_first + g->n_surf; k++) {
-            st = s->st[S_ALIAS_INS];
-            sqlite3_bind_int64(st, 1, ent);
-            sqlite3_bind_text(st, 2, d->surf[k].surface, -1, SQLITE_STATIC);
-            rc = done(st);
-            if (rc != SQLITE_OK)
-                return rc;
-            terms_alias(&s->terms, ent, d->surf[k].hash);
+            const struct sdoc_surface *sf = &d->surf[k];
+            if (!known_alias(&s->known, ent, sf->hash, sf->surface)) {
+                st = s->st[S_ALIAS_INS];
+                sqlite3_bind_int64(st, 1, ent);
+                sqlite3_bind_text(st, 2, sf->surface, -1, SQLITE_STATIC);
+                rc = done(st);
+                if (rc != SQLITE_OK)
+                    return rc;
+                known_add_alias(&s->known, ent, sf->hash, sf->surface);
+            }
+            terms_alias(&s->terms, ent, sf->hash);
         }
         for (size_t k = 0; k < g->n; k++)
             terms_entity(&s->terms, ent);

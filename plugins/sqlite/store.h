@@ -24,6 +24,10 @@ void store_free(struct store *s);
 int store_write(struct store *s, const struct sdoc *d, int64_t now_ms,
                 int *written);
 
+/* To be called when the caller rolled back a transaction in which
+ * store_write ran: the rows it added are gone. */
+void store_rolled_back(struct store *s);
+
 /* 1 when the id is stored (on the writer connection). */
 int store_has(struct store *s, const char *id);
 

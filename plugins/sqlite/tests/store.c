@@ -353,6 +353,75 @@ START_TEST(reprocess_replaces_in_place)
 }
 END_TEST
 
+/* The writer remembers stored entities and aliases (known.h); what a
+ * rolled-back transaction or a reprocess removed must not be remembered:
+ * the next document with the same entity stores it again. */
+START_TEST(forgotten_entities_are_stored_again)
+{
+    char *dir = make_state_dir();
+    void *x = open_index(NULL);
+    const inboxd_host *h = doc_host();
+    inboxd_doc *big, *small, *again;
+    sqlite3 *db;
+    long long pages;
+    char *text = malloc(64000);
+    int n = 0;
+    ck_assert_ptr_nonnull(text);
+    n += snprintf(text, 64000, "Ha Tinh ");
+    for (int w = 0; n < 63000; w++)
+        n += snprintf(text + n, 64000 - (size_t)n, "word%d ", w);
+    big = make_doc("big.txt", text, "en", NULL, 1);
+    add_entity(big, "LOC", "Ha Tinh", NULL, "loc:ha-tinh", NULL);
+    small = make_doc("small.txt", "Ha Tinh is a province", "en", NULL, 2);
+    add_entity(small, "LOC", "Ha Tinh", NULL, "loc:ha-tinh", NULL);
+    /* the big document does not fit: its new entity is rolled back (a
+     * writer that remembered it would skip storing it again) */
+    db = ro(dir);
+    pages = q_int(db, "PRAGMA page_count");
+    sqlite3_close(db);
+    /* room for its text (64 KB), not for its full-text segment: it fails
+     * at COMMIT, after its entity was written */
+    ck_assert_int_eq(sqlidx_set_max_pages(x, pages + 20), pages + 20);
+    ck_assert_int_eq(sqlidx_desc.process(x, big), INBOXD_RETRY);
+    ck_assert_int_gt(sqlidx_set_max_pages(x, 1000000), 0);
+    ck_assert_int_eq(sqlidx_desc.process(x, small), INBOXD_OK);
+    db = ro(dir);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM entity WHERE key ="
+                               " 'loc:ha-tinh'"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT docs FROM entities WHERE key ="
+                               " 'loc:ha-tinh'"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM aliases a JOIN entity e"
+                               " ON e.rowid = a.entity"), 1);
+    sqlite3_close(db);
+    /* a reprocess without it deletes the entity; it comes back with the
+     * next document that names it */
+    h->doc_clear_entities(small);
+    small->flags |= INBOXD_DOC_REPROCESS;
+    ck_assert_int_eq(sqlidx_desc.process(x, small), INBOXD_OK);
+    db = ro(dir);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM entity"), 0);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM aliases"), 0);
+    sqlite3_close(db);
+    again = make_doc("again.txt", "Ha Tinh again", "en", NULL, 3);
+    add_entity(again, "LOC", "Ha Tinh", NULL, "loc:ha-tinh", NULL);
+    ck_assert_int_eq(sqlidx_desc.process(x, again), INBOXD_OK);
+    db = ro(dir);
+    ck_assert_int_eq(q_int(db, "SELECT docs FROM entities WHERE key ="
+                               " 'loc:ha-tinh'"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM aliases a JOIN entity e"
+                               " ON e.rowid = a.entity"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM mentions m JOIN entity e"
+                               " ON e.rowid = m.entity"), 1);
+    sqlite3_close(db);
+    sqlidx_desc.destroy(x);
+    doc_free(big);
+    doc_free(small);
+    doc_free(again);
+    free(text);
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(odd_documents)
 {
     char *dir = make_state_dir();
@@ -694,6 +763,7 @@ static Suite *suite(void)
     tcase_add_test(tc, entity_strings_round_trip);
     tcase_add_test(tc, reprocess_replaces_in_place);
     tcase_add_test(tc, odd_documents);
+    tcase_add_test(tc, forgotten_entities_are_stored_again);
     tcase_add_test(tc, metadata_of_odd_types);
     tcase_add_test(tc, clean_marker_and_integrity_check);
     tcase_add_test(tc, corrupt_database_is_refused);
