@@ -114,10 +114,17 @@ static const char *const gr_suffix_utf8[] = {
     "α", "ε", "η", "ι", "ο", "υ", "ω",
 };
 #define GR_N (sizeof gr_suffix_utf8 / sizeof gr_suffix_utf8[0])
+_Static_assert(GR_N < 256, "gr_by_last holds suffix numbers as bytes");
 #define GR_MAX 8
 
 static uint32_t gr_suf[GR_N][GR_MAX];
 static size_t gr_len[GR_N];
+/* the suffixes by their last letter (α..ω: every suffix ends in one),
+ * longest first */
+#define GR_FIRST 0x03B1
+#define GR_LAST 0x03C9
+static unsigned char gr_by_last[GR_LAST - GR_FIRST + 1][GR_N];
+static size_t gr_n_last[GR_LAST - GR_FIRST + 1];
 static pthread_once_t gr_once = PTHREAD_ONCE_INIT;
 
 static void gr_build(void)
@@ -151,6 +158,13 @@ static void gr_build(void)
         memcpy(gr_suf, tmp, sizeof gr_suf);
         memcpy(gr_len, tl, sizeof gr_len);
     }
+    for (size_t i = 0; i < GR_N; i++) {
+        uint32_t last = gr_suf[i][gr_len[i] - 1];
+        if (last >= GR_FIRST && last <= GR_LAST) {
+            size_t b = last - GR_FIRST;
+            gr_by_last[b][gr_n_last[b]++] = (unsigned char)i;
+        }
+    }
 }
 
 static void stem_greek(const uint32_t *w, size_t n, struct stem_out *o)
@@ -159,8 +173,11 @@ static void stem_greek(const uint32_t *w, size_t n, struct stem_out *o)
     pthread_once(&gr_once, gr_build);
     o->start = 0;
     o->alt_start = o->alt_len = 0;
-    if (n >= 3) {
-        for (size_t i = 0; i < GR_N; i++) {
+    if (n >= 3 && w[n - 1] >= GR_FIRST && w[n - 1] <= GR_LAST) {
+        /* only the suffixes ending in the word's last letter */
+        size_t b = w[n - 1] - GR_FIRST;
+        for (size_t j = 0; j < gr_n_last[b]; j++) {
+            size_t i = gr_by_last[b][j];
             size_t sl = gr_len[i], keep = sl >= 3 ? 3 : 2;
             if (n < sl + keep)
                 continue;

@@ -77,7 +77,7 @@ static int to_u16(struct tok *t, const unsigned char *s, size_t len,
             i++;
             continue;
         }
-        c = u8_next(s, len, &i);
+        c = u8_next_fast(s, len, &i);
         if (c == 0)
             c = 0xFFFD;
         if (c >= 0x10000) {
@@ -101,7 +101,7 @@ static void walk(const unsigned char *s, size_t len, int32_t *u, size_t *b,
             (*u)++;
             continue;
         }
-        *u += u8_next(s, len, b) >= 0x10000 ? 2 : 1;
+        *u += u8_next_fast(s, len, b) >= 0x10000 ? 2 : 1;
     }
 }
 
