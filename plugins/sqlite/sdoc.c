@@ -8,7 +8,6 @@
 
 #include "known.h"
 #include "terms.h"
-#include "tokenizer.h"
 #include "utf8.h"
 
 static char *dup_or_null(const char *s)
@@ -170,8 +169,8 @@ static void mention_json(struct jbuf *b, const struct sdoc_ent *e)
     jb_char(b, ']');
 }
 
-/* Groups the sorted mentions by entity: folded key, JSON, surfaces. */
-static int build_groups(struct sdoc *d, char *err, size_t errlen)
+/* Groups the sorted mentions by entity: hashes, JSON, surfaces. */
+static int build_groups(struct sdoc *d)
 {
     if (!d->n_ents)
         return 0;
@@ -186,12 +185,6 @@ static int build_groups(struct sdoc *d, char *err, size_t errlen)
         g->surf_first = d->n_surf;
         g->type_hash = terms_hash(e->type, strlen(e->type));
         g->ent_hash = known_entity_hash(e->type, e->key);
-        g->norm_key = tok_normalize(e->key, strlen(e->key), 0);
-        if (!g->norm_key) {
-            snprintf(err, errlen, "cannot fold the entity key '%.80s'",
-                     e->key);
-            return -EIO;
-        }
         g->json_off = d->json.len;
         jb_char(&d->json, '[');
         for (; i < d->n_ents && same_entity(&d->ents[i], e); i++) {
@@ -222,7 +215,6 @@ int sdoc_prepare(struct sdoc *d, const inboxd_host *h, inboxd_doc *doc,
 {
     const char *name = h->doc_name(doc), *lang = h->doc_lang(doc);
     size_t raw_len = 0;
-    int rc;
 
     memset(d, 0, sizeof *d);
     d->id = h->doc_id(doc);
@@ -246,13 +238,8 @@ int sdoc_prepare(struct sdoc *d, const inboxd_host *h, inboxd_doc *doc,
         tokrec_free(&d->rec[0]);
     if (tokrec_record(&d->rec[1], d->text, d->text_len) < 0)
         tokrec_free(&d->rec[1]);
-    rc = build_groups(d, err, errlen);
-    if (rc == -ENOMEM)
+    if (build_groups(d) < 0)
         goto nomem;
-    if (rc < 0) {
-        sdoc_clear(d);
-        return rc;
-    }
     return 0;
 nomem:
     snprintf(err, errlen, "out of memory preparing the document");
@@ -264,8 +251,6 @@ void sdoc_clear(struct sdoc *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->n_groups; i++)
-        free(d->groups[i].norm_key);
     free(d->groups);
     free(d->surf);
     free(d->ents);

@@ -3,9 +3,10 @@
  * (store.h).  sdoc_prepare runs on the thread that calls process(), in
  * parallel with other documents and outside the commit: it does every
  * piece of work that does not need the database (metadata, sorting and
- * grouping the entities, folding their keys, the JSON of their mentions,
- * hashes of surfaces and types, tokenizing the title and text), so that
- * the commit only looks entities up and writes rows.
+ * grouping the entities, the JSON of their mentions, hashes of surfaces
+ * and types, tokenizing the title and text), so that the commit only
+ * looks entities up and writes rows.  (An entity's folded key is made in
+ * the commit, for the few entities the writer does not know: known.h.)
  */
 #ifndef SQLIDX_SDOC_H
 #define SQLIDX_SDOC_H
@@ -30,7 +31,6 @@ struct sdoc_ent {
 /* The mentions ents[first .. first + n) of one entity (type, key). */
 struct sdoc_group {
     size_t first, n;
-    char *norm_key;          /* owned: the key through the tokenizer's folding */
     uint64_t type_hash;      /* terms_hash of the type */
     uint64_t ent_hash;       /* known_entity_hash of (type, key) */
     size_t json_off, json_len; /* the mentions as a JSON array, in d->json */
@@ -69,8 +69,8 @@ struct sdoc {
     struct tokrec rec[2];
 };
 
-/* Copies what the index needs out of doc.  0, or -ENOMEM / -EIO with a
- * message in err. */
+/* Copies what the index needs out of doc.  0, or -ENOMEM with a message
+ * in err. */
 int sdoc_prepare(struct sdoc *d, const inboxd_host *h, inboxd_doc *doc,
                  char *err, size_t errlen);
 /* NULL-safe; leaves *d zeroed. */

@@ -7,6 +7,7 @@
 
 #include "known.h"
 #include "terms.h"
+#include "tokenizer.h"
 
 enum {
     S_DOC_SEL, S_DOC_INS, S_DOC_UPD, S_TEXT_SEL, S_TEXT_PUT, S_FTS_INS,
@@ -283,13 +284,20 @@ static int64_t entity_id(struct store *s, const struct sdoc *d,
     const struct sdoc_ent *e = &d->ents[g->first];
     sqlite3_stmt *st = s->st[S_ENT_SEL];
     int64_t id = known_entity(&s->known, g->ent_hash, e->type, e->key);
+    char *norm;
     if (id) {
         *rc = SQLITE_OK;
         return id;
     }
+    /* the folded key leads the entity index */
+    norm = tok_normalize(e->key, strlen(e->key), 0);
+    if (!norm) {
+        *rc = SQLITE_NOMEM;
+        return 0;
+    }
     sqlite3_bind_text(st, 1, e->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, e->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, g->norm_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, norm, -1, SQLITE_STATIC);
     *rc = sqlite3_step(st);
     if (*rc == SQLITE_ROW)
         id = sqlite3_column_int64(st, 0);
@@ -298,21 +306,23 @@ static int64_t entity_id(struct store *s, const struct sdoc *d,
     if (*rc == SQLITE_ROW) {
         *rc = SQLITE_OK;
         known_add_entity(&s->known, g->ent_hash, e->type, e->key, id);
-        return id;
+        goto out;
     }
     if (*rc != SQLITE_DONE)
-        return 0;
+        goto out;
     st = s->st[S_ENT_INS];
     sqlite3_bind_text(st, 1, e->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, e->key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, e->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, g->norm_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, norm, -1, SQLITE_STATIC);
     *rc = done(st);
-    if (*rc != SQLITE_OK)
-        return 0;
-    id = sqlite3_last_insert_rowid(s->db);
-    known_add_entity(&s->known, g->ent_hash, e->type, e->key, id);
-    return id;
+    if (*rc == SQLITE_OK) {
+        id = sqlite3_last_insert_rowid(s->db);
+        known_add_entity(&s->known, g->ent_hash, e->type, e->key, id);
+    }
+out:
+    free(norm);
+    return *rc == SQLITE_OK ? id : 0;
 }
 
 /* The document's entities: one doc_ents row (the mentions, grouped by
