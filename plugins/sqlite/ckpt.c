@@ -102,6 +102,8 @@ int ckpt_start(struct ckpt **out, sqlite3 *writer, const char *path,
     /* the writer's durability: the WAL and the database are synced when
      * a checkpoint copies frames */
     sqlite3_exec(c->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    /* a checkpoint copies frames with a buffer of its own: no page cache */
+    sqlite3_exec(c->db, "PRAGMA cache_size = 16", NULL, NULL, NULL);
     rc = pthread_create(&c->thread, NULL, run, c);
     if (rc != 0) {
         snprintf(err, errlen, "checkpointer thread: %s", strerror(rc));

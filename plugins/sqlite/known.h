@@ -16,8 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Entries per table at most. */
-#define KNOWN_MAX 32768
+/* Entries per table at most (~0.5 MB per table with its strings; the
+ * daemon's memory is to stay flat in the number of documents). */
+#define KNOWN_MAX 4096
 
 struct known_slot {
     uint64_t hash;

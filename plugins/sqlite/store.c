@@ -53,6 +53,9 @@ static const char *const sql[S_N] = {
     [S_ENT_ALIASES_DEL] = "DELETE FROM aliases WHERE entity = ?1",
 };
 
+/* Scratch kept between documents at most (bytes per buffer). */
+#define SCRATCH_KEEP (256u * 1024)
+
 struct store {
     sqlite3 *db;
     sqlite3_stmt *st[S_N];
@@ -384,7 +387,13 @@ static int write_entities(struct store *s, int64_t doc, const struct sdoc *d)
     st = s->st[S_EF_INS];
     sqlite3_bind_int64(st, 1, doc);
     sqlite3_bind_text(st, 2, s->terms.s, (int)s->terms.len, SQLITE_STATIC);
-    return done(st);
+    rc = done(st);
+    /* do not keep the buffers of one huge document around */
+    if (s->mentions.cap > SCRATCH_KEEP)
+        jb_free(&s->mentions);
+    if (s->terms.cap > SCRATCH_KEEP)
+        jb_free(&s->terms);
+    return rc;
 }
 
 int store_write(struct store *s, const struct sdoc *d, int64_t now_ms,
