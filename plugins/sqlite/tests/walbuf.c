@@ -208,6 +208,38 @@ START_TEST(small_commits_are_visible_and_durable)
 }
 END_TEST
 
+/* synchronous = FULL: the WAL is synced at each commit, after what is
+ * gathered is written. */
+START_TEST(synced_commits)
+{
+    char *dir = make_state_dir(), *path = db_path(dir);
+    sqlite3 *w, *r, *c;
+    long before;
+    install_counter();
+    w = open_db(path, WALBUF_VFS);
+    exec(w, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b BLOB)");
+    r = open_db(path, NULL);
+    before = __atomic_load_n(&wal_writes, __ATOMIC_RELAXED);
+    for (int i = 1; i <= 50; i++) {
+        exec(w, "INSERT INTO t(b) VALUES(randomblob(20000))");
+        ck_assert_int_eq(one(r, "SELECT count(*) FROM t"), i);
+    }
+    ck_assert_int_lt(__atomic_load_n(&wal_writes, __ATOMIC_RELAXED) - before,
+                     50 * 4);
+    c = crash_copy(dir, path);
+    ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 50);
+    ck_assert_int_eq(one(c, "SELECT sum(length(b)) FROM t"), 50 * 20000);
+    ck_assert_int_eq(one(c, "SELECT count(*) FROM pragma_integrity_check"
+                            " WHERE integrity_check = 'ok'"), 1);
+    sqlite3_close(c);
+    sqlite3_close(r);
+    sqlite3_close(w);
+    free(path);
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(spilled_and_rewritten_pages)
 {
     char *dir = make_state_dir(), *path = db_path(dir);
@@ -270,6 +302,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, small_commits_are_visible_and_durable);
     tcase_add_test(tc, spilled_and_rewritten_pages);
+    tcase_add_test(tc, synced_commits);
     suite_add_tcase(s, tc);
     return s;
 }
