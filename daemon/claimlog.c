@@ -175,10 +175,7 @@ static char *record_line(const char *ticket, const char *name, int64_t received_
                   (json_int_t)received_ms, "attempts", (int)attempts);
     if (o && strcmp(lossy, name) != 0) {
         /* Keep the exact bytes of a name that is not UTF-8. */
-        size_t n = strlen(name);
-        char *hex = malloc(2 * n + 1);
-        for (size_t i = 0; hex && i < n; i++)
-            sprintf(hex + 2 * i, "%02x", (unsigned char)name[i]);
+        char *hex = util_hex_encode(name);
         if (hex)
             json_object_set_new(o, "name_hex", json_string(hex));
         free(hex);
@@ -265,16 +262,7 @@ int claimlog_lookup(struct claimlog *l, const char *ticket, struct claim_record 
     rec->attempts = (unsigned)json_integer_value(json_object_get(o, "attempts"));
     hex = json_object_get(o, "name_hex");
     if (json_is_string(hex)) {
-        const char *h = json_string_value(hex);
-        size_t n = strlen(h) / 2;
-        rec->name = malloc(n + 1);
-        for (size_t i = 0; rec->name && i < n; i++) {
-            unsigned v = 0;
-            sscanf(h + 2 * i, "%2x", &v);
-            rec->name[i] = (char)(v ? v : '_');
-        }
-        if (rec->name)
-            rec->name[n] = '\0';
+        rec->name = util_hex_decode(json_string_value(hex));
     } else if (json_string_value(json_object_get(o, "name")))
         rec->name = strdup(json_string_value(json_object_get(o, "name")));
     json_decref(o);

@@ -403,18 +403,7 @@ static void read_sidecar(struct spool *s, struct recovered *r)
         r->attempts = (unsigned)json_integer_value(json_object_get(o, "attempts"));
         hex = json_object_get(o, "name_hex");
         if (json_is_string(hex)) {
-            const char *h = json_string_value(hex);
-            size_t n = strlen(h) / 2;
-            char *nb = malloc(n + 1);
-            for (size_t i = 0; nb && i < n; i++) {
-                unsigned v = 0;
-                sscanf(h + 2 * i, "%2x", &v);
-                nb[i] = (char)(v ? v : '_');
-            }
-            if (nb) {
-                nb[n] = '\0';
-                r->name = nb;
-            }
+            r->name = util_hex_decode(json_string_value(hex));
         } else if (nm)
             r->name = strdup(nm);
         json_decref(o);

@@ -285,3 +285,38 @@ char *util_path_join(const char *a, const char *b)
     memcpy(p + la + 1, b, lb + 1);
     return p;
 }
+
+char *util_hex_encode(const char *s)
+{
+    static const char x[] = "0123456789abcdef";
+    size_t n = strlen(s);
+    char *hex = malloc(2 * n + 1);
+    if (!hex)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        hex[2 * i] = x[(unsigned char)s[i] >> 4];
+        hex[2 * i + 1] = x[(unsigned char)s[i] & 15];
+    }
+    hex[2 * n] = '\0';
+    return hex;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
+}
+
+char *util_hex_decode(const char *hex)
+{
+    size_t n = hex ? strlen(hex) / 2 : 0;
+    char *s = malloc(n + 1);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        int v = hexval(hex[2 * i]) * 16 + hexval(hex[2 * i + 1]);
+        s[i] = (char)(v ? v : '_');
+    }
+    s[n] = '\0';
+    return s;
+}

@@ -35,6 +35,11 @@ char *util_sanitize_name(const char *name, size_t maxlen);
  * frees. */
 char *util_utf8_lossy(const char *name);
 
+/* A name's bytes as lower-case hex, and back (a NUL byte decodes as '_'
+ * so the result stays a C string).  Caller frees; NULL on out of memory. */
+char *util_hex_encode(const char *s);
+char *util_hex_decode(const char *hex);
+
 /* Reads a whole file opened at dirfd/name with O_NOFOLLOW, at most max
  * bytes (-EFBIG past it).  *out is malloc'd with a spare NUL.  Returns 0 or
  * a negative errno. */

@@ -69,23 +69,16 @@ int wire_send_doc(int fd, const inboxd_doc *d, int with_raw, int status)
 {
     json_t *h = json_object(), *views = json_array();
     char *hdr, *hex;
-    size_t nlen = strlen(d->name);
     uint64_t blobs = 0;
     uint32_t pre[2];
     int r;
-    hex = malloc(2 * nlen + 1);
+    hex = util_hex_encode(d->name);
     if (!h || !views || !hex) {
         json_decref(h);
         json_decref(views);
         free(hex);
         return -ENOMEM;
     }
-    for (size_t i = 0; i < nlen; i++) {
-        static const char x[] = "0123456789abcdef";
-        hex[2 * i] = x[(unsigned char)d->name[i] >> 4];
-        hex[2 * i + 1] = x[(unsigned char)d->name[i] & 15];
-    }
-    hex[2 * nlen] = '\0';
     json_object_set_new(h, "id", json_string(d->id));
     json_object_set_new(h, "name_hex", json_string(hex));
     free(hex);
@@ -129,24 +122,6 @@ int wire_send_doc(int fd, const inboxd_doc *d, int with_raw, int status)
 out:
     free(hdr);
     return r;
-}
-
-static char *unhex(const char *h)
-{
-    size_t n = h ? strlen(h) / 2 : 0;
-    char *s = malloc(n + 1);
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v = 0;
-        for (int k = 0; k < 2; k++) {
-            char c = h[2 * i + k];
-            v = v * 16 + (unsigned)(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
-        }
-        s[i] = (char)(v ? v : '_');
-    }
-    s[n] = '\0';
-    return s;
 }
 
 int wire_recv_doc(int fd, inboxd_doc **docp, int *status, int timeout_ms)
@@ -193,7 +168,7 @@ int wire_recv_doc(int fd, inboxd_doc **docp, int *status, int timeout_ms)
     }
     if (!d) {
         /* A request: a new document from the raw bytes. */
-        char *name = unhex(json_string_value(json_object_get(h, "name_hex")));
+        char *name = util_hex_decode(json_string_value(json_object_get(h, "name_hex")));
         if (raw_len < 0 || !name) {
             free(name);
             r = -EPROTO;

@@ -145,6 +145,15 @@ START_TEST(names_and_utf8)
     s = util_utf8_lossy("a\xffz");
     ck_assert_str_eq(s, "a\xef\xbf\xbdz");
     free(s);
+    s = util_hex_encode("a\n\xff");
+    ck_assert_str_eq(s, "610aff");
+    char *back = util_hex_decode(s);
+    ck_assert_str_eq(back, "a\n\xff");
+    free(back);
+    free(s);
+    s = util_hex_decode("00"); /* a NUL byte cannot end the name early */
+    ck_assert_str_eq(s, "_");
+    free(s);
     char hex[65];
     util_sha256_hex("abc", 3, hex);
     ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
