@@ -5,8 +5,13 @@
  * turn with parse_document() on one thread until MB megabytes went
  * through; then the same bytes, in the same order, go through a plain ICU
  * ucnv UTF-8 -> UTF-16 conversion (ucnv_toUChars), the floor of any
- * decoding.  Prints {"mb", "docs", "samples", "failed", "parse_seconds",
- * "parse_mb_per_s", "docs_per_s", "ucnv_seconds", "ucnv_mb_per_s"}.
+ * decoding; then through "ICU segmentation alone": u_strFromUTF8 and one
+ * pass of ICU's word break iterator (counting the words: rule status >=
+ * UBRK_WORD_NONE_LIMIT) and one of its sentence break iterator, the least
+ * that the counts parse.h promises cost, whatever else parse does.  Prints
+ * {"mb", "docs", "samples", "failed", "parse_seconds", "parse_mb_per_s",
+ * "docs_per_s", "ucnv_seconds", "ucnv_mb_per_s", "icu_seg_seconds",
+ * "icu_seg_mb_per_s"}.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +20,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unicode/ubrk.h>
 #include <unicode/ucnv.h>
+#include <unicode/ustring.h>
 
 #include "parse.h"
 
@@ -86,6 +93,7 @@ int main(int argc, char **argv)
     struct sample *s = NULL;
     parse_ctx *ctx = NULL;
     UConverter *cv = NULL;
+    UBreakIterator *wb = NULL, *sb = NULL;
     UChar *u16 = NULL;
     char dir[4096], err[256];
     size_t n, docs = 0, failed = 0, maxlen = 0;
@@ -155,15 +163,57 @@ int main(int argc, char **argv)
         udocs++;
     }
     double ucnv_s = now() - t0;
+
+    /* ICU segmentation alone: what counting words and sentences costs. */
+    static const UChar none[1] = {0};
+    st = U_ZERO_ERROR;
+    wb = ubrk_open(UBRK_WORD, "", none, 0, &st);
+    sb = ubrk_open(UBRK_SENTENCE, "", none, 0, &st);
+    if (U_FAILURE(st)) {
+        fprintf(stderr, "bench-parse: ubrk_open: %s\n", u_errorName(st));
+        goto out;
+    }
+    double stotal = 0;
+    size_t sdocs = 0, words = 0, sentences = 0;
+    t0 = now();
+    for (size_t i = 0; sdocs < docs; i = (i + 1) % n) {
+        int32_t ulen = 0;
+        st = U_ZERO_ERROR;
+        u_strFromUTF8WithSub(u16, (int32_t)maxlen + 1, &ulen, s[i].data, (int32_t)s[i].len,
+                             0xFFFD, NULL, &st);
+        ubrk_setText(wb, u16, ulen, &st);
+        ubrk_setText(sb, u16, ulen, &st);
+        if (U_FAILURE(st)) {
+            fprintf(stderr, "bench-parse: ICU %s: %s\n", s[i].name, u_errorName(st));
+            goto out;
+        }
+        ubrk_first(wb);
+        while (ubrk_next(wb) != UBRK_DONE)
+            words += ubrk_getRuleStatus(wb) >= UBRK_WORD_NONE_LIMIT;
+        ubrk_first(sb);
+        while (ubrk_next(sb) != UBRK_DONE)
+            sentences++;
+        stotal += (double)s[i].len;
+        sdocs++;
+    }
+    double seg_s = now() - t0;
+    if (!words || !sentences) {
+        fprintf(stderr, "bench-parse: ICU segmentation found no word or sentence\n");
+        goto out;
+    }
     printf("{\"mb\":%.3f,\"docs\":%zu,\"samples\":%zu,\"failed\":%zu,"
            "\"parse_seconds\":%.6f,\"parse_mb_per_s\":%.3f,\"docs_per_s\":%.1f,"
-           "\"ucnv_seconds\":%.6f,\"ucnv_mb_per_s\":%.3f}\n",
+           "\"ucnv_seconds\":%.6f,\"ucnv_mb_per_s\":%.3f,"
+           "\"icu_seg_seconds\":%.6f,\"icu_seg_mb_per_s\":%.3f}\n",
            total / 1e6, docs, n, failed, parse_s, parse_s > 0 ? total / 1e6 / parse_s : 0,
            parse_s > 0 ? (double)docs / parse_s : 0, ucnv_s,
-           ucnv_s > 0 ? utotal / 1e6 / ucnv_s : 0);
+           ucnv_s > 0 ? utotal / 1e6 / ucnv_s : 0, seg_s,
+           seg_s > 0 ? stotal / 1e6 / seg_s : 0);
     rc = 0;
 out:
     ucnv_close(cv);
+    ubrk_close(wb);
+    ubrk_close(sb);
     free(u16);
     parse_ctx_free(ctx);
     for (size_t i = 0; i < n; i++)
