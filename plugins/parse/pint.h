@@ -259,10 +259,11 @@ int txt_is_space(UChar32 c);
 int txt_ends_with_punct(const UChar *s, int32_t n);
 /* 1 when the last such punctuation is a question or exclamation mark. */
 int txt_ends_with_question(const UChar *s, int32_t n);
-/* Words separated by spaces. */
-int32_t txt_count_spaced_words(const UChar *s, int32_t n);
-/* Code points. */
-int32_t txt_count_cp(const UChar *s, int32_t n);
+/* Words separated by spaces, counted up to max + 1 (enough to compare the
+ * count with max: the rest of a long paragraph is not read). */
+int32_t txt_count_spaced_words(const UChar *s, int32_t n, int32_t max);
+/* 1 when s has at most max code points. */
+int txt_cp_at_most(const UChar *s, int32_t n, int32_t max);
 /* 1 when s has a decimal digit. */
 int txt_has_digit(const UChar *s, int32_t n);
 /* Finds the first http(s):// or www. URL; returns its start or -1 and its

@@ -254,7 +254,7 @@ static int byline_split(const pmarkers *m, const UChar *s, int32_t n,
     n -= rest;
     if (n <= 0 || n > 150 || txt_has_digit(s, n) ||
         txt_find_url(s, n, &ul) >= 0 || txt_ends_with_punct(s, n) ||
-        (!prefixed && txt_count_spaced_words(s, n) > 12))
+        (!prefixed && txt_count_spaced_words(s, n, 12) > 12))
         return 0;
     while (a < n) {
         int32_t cut = n, seplen = 0, b, len;
@@ -315,7 +315,7 @@ static int url_only(const UChar *s, int32_t n)
 static int tail_like(const UChar *s, int32_t n)
 {
     return url_only(s, n) ||
-           (txt_count_spaced_words(s, n) <= 20 && !ends_sentence(s, n));
+           (txt_count_spaced_words(s, n, 20) <= 20 && !ends_sentence(s, n));
 }
 
 static int set_url(char **dst, const UChar *s, int32_t n)
@@ -439,8 +439,8 @@ static ssize_t next_kept(const rblocks *r, size_t from)
 
 static int heading_like(const UChar *s, int32_t n)
 {
-    return txt_count_cp(s, n) <= TITLE_MAX_CP &&
-           txt_count_spaced_words(s, n) <= TITLE_MAX_WORDS &&
+    return txt_cp_at_most(s, n, TITLE_MAX_CP) &&
+           txt_count_spaced_words(s, n, TITLE_MAX_WORDS) <= TITLE_MAX_WORDS &&
            (!txt_ends_with_punct(s, n) || txt_ends_with_question(s, n));
 }
 
@@ -517,16 +517,19 @@ static void classify_body(rblocks *r)
     for (size_t i = 0; i < r->n; i++) {
         rblock *b = &r->v[i];
         const UChar *s = r->wb.s + b->start;
-        int32_t words;
         if (b->kind != RK_KEEP)
             continue;
-        words = txt_count_spaced_words(s, b->len);
+        /* The cheap tests first: most paragraphs end with a full stop,
+         * and the words are counted only as far as the limit. */
         if (b->hint == HINT_CAPTION ||
-            (b->after_image && words <= IMAGE_CAPTION_MAX_WORDS)) {
+            (b->after_image &&
+             txt_count_spaced_words(s, b->len, IMAGE_CAPTION_MAX_WORDS) <=
+                 IMAGE_CAPTION_MAX_WORDS)) {
             b->kind = RK_CAPTION;
-        } else if (body > 0 && words <= CAPTION_MAX_WORDS &&
-                   txt_count_cp(s, b->len) <= CAPTION_MAX_CP &&
-                   !txt_ends_with_punct(s, b->len) &&
+        } else if (body > 0 && !txt_ends_with_punct(s, b->len) &&
+                   txt_cp_at_most(s, b->len, CAPTION_MAX_CP) &&
+                   txt_count_spaced_words(s, b->len, CAPTION_MAX_WORDS) <=
+                       CAPTION_MAX_WORDS &&
                    next_kept(r, i + 1) >= 0) {
             b->kind = RK_CAPTION;
         } else {

@@ -98,26 +98,33 @@ int txt_ends_with_question(const UChar *s, int32_t n)
     }
 }
 
-int32_t txt_count_spaced_words(const UChar *s, int32_t n)
+int32_t txt_count_spaced_words(const UChar *s, int32_t n, int32_t max)
 {
     int32_t i = 0, words = 0;
     int in = 0;
     while (i < n) {
-        UChar32 c;
-        U16_NEXT(s, i, n, c);
-        if (txt_is_space(c))
+        UChar32 c = s[i++];
+        if (U16_IS_LEAD(c) && i < n && U16_IS_TRAIL(s[i]))
+            c = U16_GET_SUPPLEMENTARY(c, s[i++]);
+        if (pclass(c) & PC_WHITE)
             in = 0;
         else if (!in) {
             in = 1;
-            words++;
+            if (++words > max)
+                break;
         }
     }
     return words;
 }
 
-int32_t txt_count_cp(const UChar *s, int32_t n)
+int txt_cp_at_most(const UChar *s, int32_t n, int32_t max)
 {
-    return u_countChar32(s, n);
+    /* A code point is one or two units. */
+    if (n <= max)
+        return 1;
+    if (n > 2 * max)
+        return 0;
+    return u_countChar32(s, n) <= max;
 }
 
 int txt_has_digit(const UChar *s, int32_t n)
