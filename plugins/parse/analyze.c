@@ -240,25 +240,60 @@ static char *derive_title(UBreakIterator *bi, const UChar *s, int32_t n)
     return out;
 }
 
+/* Appends the UTF-8 of s (lone surrogates become U+FFFD) to o8, whose
+ * room is reserved (three bytes a unit); returns the code points, and sets
+ * *digit when s has a non-ASCII decimal digit.  One pass. */
+static size_t put_utf8(sbuf *o8, const UChar *s, int32_t n, int *digit)
+{
+    uint8_t *o = (uint8_t *)o8->s + o8->len, *o0 = o;
+    size_t cps = 0;
+    uint8_t cls = 0;
+    int32_t i = 0;
+    while (i < n) {
+        UChar32 c = s[i++];
+        cps++;
+        if (c < 0x80) {
+            *o++ = (uint8_t)c;
+        } else if (c < 0x800) {
+            *o++ = (uint8_t)(0xC0 | (c >> 6));
+            *o++ = (uint8_t)(0x80 | (c & 0x3F));
+            cls |= ptab[c];
+        } else if (!U16_IS_SURROGATE(c)) {
+            *o++ = (uint8_t)(0xE0 | (c >> 12));
+            *o++ = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+            *o++ = (uint8_t)(0x80 | (c & 0x3F));
+            cls |= ptab[c];
+        } else if (U16_IS_LEAD(c) && i < n && U16_IS_TRAIL(s[i])) {
+            c = U16_GET_SUPPLEMENTARY(c, s[i]);
+            i++;
+            *o++ = (uint8_t)(0xF0 | (c >> 18));
+            *o++ = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+            *o++ = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+            *o++ = (uint8_t)(0x80 | (c & 0x3F));
+            cls |= pclass(c) & PC_DIGIT;
+        } else {
+            *o++ = 0xEF; /* U+FFFD */
+            *o++ = 0xBF;
+            *o++ = 0xBD;
+        }
+    }
+    o8->len += (size_t)(o - o0);
+    o8->s[o8->len] = '\0';
+    if (cls & PC_DIGIT)
+        *digit = 1;
+    return cps;
+}
+
 /* Every decimal digit as ASCII (not offset-aligned); NULL in *out when
- * the text has no non-ASCII digit.  0 or -ENOMEM. */
-static int ascii_digits(const char *s, size_t n, char **out, size_t *outlen)
+ * the text has no non-ASCII digit (any == 0).  0 or -ENOMEM. */
+static int ascii_digits(const char *s, size_t n, int any, char **out,
+                        size_t *outlen)
 {
     char *o;
     size_t w = 0;
     int32_t i = 0;
-    int any = 0;
     *out = NULL;
     *outlen = 0;
-    while ((size_t)i < n && !any) {
-        UChar32 c;
-        if ((unsigned char)s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        U8_NEXT((const uint8_t *)s, i, (int32_t)n, c);
-        any = c > 0 && (pclass(c) & PC_DIGIT);
-    }
     if (!any)
         return 0;
     o = malloc(n + 1);
@@ -409,7 +444,7 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
     int64_t *doc_scripts = calloc(USCRIPT_CODE_LIMIT, sizeof *doc_scripts);
     tally *t = calloc(1, sizeof *t);
     int64_t best = 0;
-    int rc = -ENOMEM, sc = -1;
+    int rc = -ENOMEM, sc = -1, digits = 0;
     const pblock *lead = NULL;
 
     if (!bl || !doc_scripts || !t)
@@ -424,8 +459,9 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
         if (i && (rc = sbuf_append(&o8, "\n\n", 2)) < 0)
             goto out;
         bl[i].s8 = o8.len;
-        if ((rc = sbuf_append_u(&o8, s, b->len)) < 0)
+        if ((rc = sbuf_reserve(&o8, (size_t)b->len * 3)) < 0)
             goto out;
+        res->counts.chars += put_utf8(&o8, s, b->len, &digits) + (i ? 2 : 0);
         bl[i].e8 = o8.len;
         if (b->kind == BK_PARA && !lead)
             lead = b;
@@ -433,7 +469,6 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
         res->counts.words +=
             scan_words(ctx->langs, t, ws->words, s, b->len);
         res->counts.sentences += count_sentences(ws->sentences, s, b->len);
-        res->counts.chars += (size_t)u_countChar32(s, b->len) + (i ? 2 : 0);
         finish_block(ctx->langs, t, &bl[i], doc_scripts);
     }
     rc = -ENOMEM;
@@ -464,7 +499,7 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
                      : strdup("");
     if (!res->title || !res->lead)
         goto out;
-    if (ascii_digits(o8.s, o8.len, &res->ascii_digits,
+    if (ascii_digits(o8.s, o8.len, digits, &res->ascii_digits,
                      &res->ascii_digits_len) < 0)
         goto out;
     if ((st->source && !(res->source = strdup(st->source))) ||
