@@ -8,6 +8,7 @@
 
 #include "jbuf.h"
 #include "qdate.h"
+#include "rank.h"
 #include "terms.h"
 #include "tokenizer.h"
 
@@ -45,19 +46,25 @@ static json_t *j_time(int64_t ms)
  * empty folding (a key of punctuation only) matches the exact key only. */
 #define BY_KEY(T) "(" T "norm_key = ?2 AND (?2 <> '' OR " T "key = ?1))"
 
-/* The search; FILTER is empty or an extra condition on d.rowid. */
-#define SEARCH_SQL(FILTER)                                                   \
-    "SELECT d.id, d.name, d.lang, d.title, d.received_ms, fts.rank,"         \
-    " snippet(fts, -1, ?1, ?2, '…', 16)"                                     \
-    " FROM fts JOIN documents d ON d.rowid = fts.rowid"                      \
-    " WHERE fts MATCH ?3"                                                    \
-    " AND (?4 IS NULL OR d.lang = ?4 OR d.lang LIKE ?4 || '-%')"             \
-    " AND (?5 IS NULL OR d.received_ms >= ?5)" FILTER                        \
-    " ORDER BY fts.rank LIMIT ?9"
+/* The search runs in two statements.  The first finds the matches that
+ * pass the filters and ranks them with inboxd_rank() (rank.h: bm25, only
+ * for the rows that can still be among the best ?9), without the
+ * documents table unless a filter needs it; the caller keeps the best ?9.
+ * The second fetches each of those with its snippet. */
+#define RANK_SELECT                                                          \
+    "SELECT fts.rowid, inboxd_rank(fts, ?9, ?7, ?8) FROM fts"
+#define RANK_JOIN " JOIN documents d ON d.rowid = fts.rowid"
+#define RANK_WHERE " WHERE fts MATCH ?3"
+#define RANK_LANG " AND (d.lang = ?4 OR d.lang LIKE ?4 || '-%')"
+#define RANK_SINCE " AND d.received_ms >= ?5"
+#define RANK_ENTITY                                                          \
+    " AND fts.rowid IN (SELECT rowid FROM ent_fts WHERE ent_fts MATCH ?6)"
 
-static const char search_sql[] = SEARCH_SQL("");
-static const char search_filtered_sql[] = SEARCH_SQL(
-    " AND d.rowid IN (SELECT rowid FROM ent_fts WHERE ent_fts MATCH ?6)");
+static const char hit_sql[] =
+    "SELECT d.id, d.name, d.lang, d.title, d.received_ms,"
+    " snippet(fts, -1, ?1, ?2, '…', 16)"
+    " FROM fts JOIN documents d ON d.rowid = fts.rowid"
+    " WHERE fts MATCH ?3 AND fts.rowid = ?4";
 
 /* The entity-index query (terms.h) for --entity and --type: the entities
  * whose key is entity or folds like it (of that type, when given) as
@@ -107,12 +114,122 @@ static int entity_filter(sqlite3 *db, const struct q_search *s,
     return out->failed ? -ENOMEM : 0;
 }
 
+struct ranked {
+    int64_t rowid;
+    double score; /* -bm25: higher is better */
+};
+
+/* a before b: higher score, then the newer row */
+static int ranked_before(const struct ranked *a, const struct ranked *b)
+{
+    return a->score > b->score || (a->score == b->score && a->rowid > b->rowid);
+}
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    return ranked_before(a, b) ? -1 : ranked_before(b, a) ? 1 : 0;
+}
+
+/* Keeps the k best of what is added; best[0] is the worst kept (a heap
+ * ordered by ranked_before, reversed). */
+static void best_add(struct ranked *best, int *n, int k, struct ranked r)
+{
+    int i;
+    if (*n < k) {
+        i = (*n)++;
+        while (i > 0 && ranked_before(&best[(i - 1) / 2], &r)) {
+            best[i] = best[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        best[i] = r;
+        return;
+    }
+    if (!ranked_before(&r, &best[0]))
+        return;
+    i = 0;
+    for (;;) {
+        int l = 2 * i + 1, m = l;
+        if (l >= *n)
+            break;
+        if (l + 1 < *n && ranked_before(&best[l], &best[l + 1]))
+            m = l + 1;
+        if (!ranked_before(&r, &best[m]))
+            break;
+        best[i] = best[m];
+        i = m;
+    }
+    best[i] = r;
+}
+
+/* A step's failure as q_search reports it: a plain SQLITE_ERROR comes
+ * from the MATCH expression (syntax, unknown column, unterminated
+ * string). */
+static int step_error(sqlite3 *db, int rc, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    if ((rc & 0xFF) == SQLITE_ERROR)
+        return -EINVAL;
+    return (rc & 0xFF) == SQLITE_BUSY ? -EBUSY : -EIO;
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err,
+                   size_t errlen)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK)
+        return 0;
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    return -EIO;
+}
+
+/* The best k matches, best first, into best[]; their number or a
+ * negative errno. */
+static int rank_matches(sqlite3 *db, const struct q_search *s,
+                        const struct jbuf *filter, struct ranked *best, int k,
+                        char *err, size_t errlen)
+{
+    char sql[512];
+    sqlite3_stmt *st = NULL;
+    int rc, n = 0, join = s->lang || s->since_ms != Q_NO_TIME;
+
+    snprintf(sql, sizeof sql, "%s%s%s%s%s%s", RANK_SELECT, join ? RANK_JOIN : "",
+             RANK_WHERE, s->lang ? RANK_LANG : "",
+             s->since_ms != Q_NO_TIME ? RANK_SINCE : "",
+             filter->len ? RANK_ENTITY : "");
+    if ((rc = prepare(db, sql, &st, err, errlen)) < 0)
+        return rc;
+    sqlite3_bind_text(st, 3, s->query, -1, SQLITE_STATIC);
+    if (s->lang)
+        sqlite3_bind_text(st, 4, s->lang, -1, SQLITE_STATIC);
+    if (s->since_ms != Q_NO_TIME)
+        sqlite3_bind_int64(st, 5, s->since_ms);
+    if (filter->len)
+        sqlite3_bind_text(st, 6, filter->s, (int)filter->len, SQLITE_STATIC);
+    sqlite3_bind_double(st, 7, RANK_TITLE_WEIGHT);
+    sqlite3_bind_double(st, 8, RANK_BODY_WEIGHT);
+    sqlite3_bind_int(st, 9, k);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ranked r;
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+            continue; /* cannot be among the k best */
+        r.rowid = sqlite3_column_int64(st, 0);
+        r.score = -sqlite3_column_double(st, 1);
+        best_add(best, &n, k, r);
+    }
+    if (rc != SQLITE_DONE)
+        n = step_error(db, rc, err, errlen);
+    else
+        qsort(best, (size_t)n, sizeof *best, cmp_ranked);
+    sqlite3_finalize(st);
+    return n;
+}
+
 int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
              char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     struct jbuf filter = {0};
-    int rc, n = 0;
+    struct ranked *best = NULL;
+    int k = s->limit > 0 ? s->limit : 20, found, n = 0, rc;
 
     if (!s->query || !*s->query) {
         snprintf(err, errlen, "empty query");
@@ -123,47 +240,50 @@ int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
         if (n < 0)
             goto out;
     }
-    rc = sqlite3_prepare_v2(db, filter.len ? search_filtered_sql : search_sql,
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        n = -EIO;
+    best = malloc((size_t)k * sizeof *best);
+    if (!best) {
+        snprintf(err, errlen, "out of memory (%d hits)", k);
+        n = -ENOMEM;
         goto out;
     }
+    found = rank_matches(db, s, &filter, best, k, err, errlen);
+    if (found <= 0) {
+        n = found;
+        goto out;
+    }
+    if ((n = prepare(db, hit_sql, &st, err, errlen)) < 0)
+        goto out;
     sqlite3_bind_text(st, 1, s->hl_open ? s->hl_open : "[", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, s->hl_close ? s->hl_close : "]", -1,
                       SQLITE_STATIC);
     sqlite3_bind_text(st, 3, s->query, -1, SQLITE_STATIC);
-    if (s->lang)
-        sqlite3_bind_text(st, 4, s->lang, -1, SQLITE_STATIC);
-    if (s->since_ms != Q_NO_TIME)
-        sqlite3_bind_int64(st, 5, s->since_ms);
-    if (filter.len)
-        sqlite3_bind_text(st, 6, filter.s, (int)filter.len, SQLITE_STATIC);
-    sqlite3_bind_int(st, 9, s->limit > 0 ? s->limit : 20);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct q_hit h = {
-            .id = col_text(st, 0),
-            .name = col_text(st, 1),
-            .lang = col_text(st, 2),
-            .title = col_text(st, 3),
-            .received_ms = sqlite3_column_int64(st, 4),
-            .score = -sqlite3_column_double(st, 5),
-            .snippet = col_text(st, 6),
-        };
-        n++;
-        if (fn && fn(arg, &h))
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        /* a plain SQLITE_ERROR while stepping comes from the MATCH
-         * expression (syntax, unknown column, unterminated string) */
-        int bad = (rc & 0xFF) == SQLITE_ERROR;
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        n = bad ? -EINVAL : ((rc & 0xFF) == SQLITE_BUSY ? -EBUSY : -EIO);
+    for (int i = 0; i < found; i++) {
+        sqlite3_bind_int64(st, 4, best[i].rowid);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            struct q_hit h = {
+                .id = col_text(st, 0),
+                .name = col_text(st, 1),
+                .lang = col_text(st, 2),
+                .title = col_text(st, 3),
+                .received_ms = sqlite3_column_int64(st, 4),
+                .score = best[i].score,
+                .snippet = col_text(st, 5),
+            };
+            n++;
+            if (fn && fn(arg, &h))
+                break;
+        } else if (rc != SQLITE_DONE) {
+            n = step_error(db, rc, err, errlen);
+            goto out;
+        }
+        /* SQLITE_DONE: the row went away since it was ranked (a
+         * reprocess replaced it); it is not a hit any more. */
+        sqlite3_reset(st);
     }
 out:
     sqlite3_finalize(st);
+    free(best);
     jb_free(&filter);
     return n;
 }

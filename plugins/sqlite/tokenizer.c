@@ -417,7 +417,7 @@ static void fn_fold(sqlite3_context *c, int argc, sqlite3_value **argv)
 
 static void fn_destroy(void *p) { tok_free(p); }
 
-static fts5_api *get_fts5(sqlite3 *db)
+fts5_api *tok_fts5_api(sqlite3 *db)
 {
     fts5_api *api = NULL;
     sqlite3_stmt *st = NULL;
@@ -432,7 +432,7 @@ static fts5_api *get_fts5(sqlite3 *db)
 int tok_register(sqlite3 *db)
 {
     static fts5_tokenizer tk = {x_create, x_delete, x_tokenize};
-    fts5_api *api = get_fts5(db);
+    fts5_api *api = tok_fts5_api(db);
     struct tok *t;
     int rc;
     if (!api || api->iVersion < 2)

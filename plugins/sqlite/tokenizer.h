@@ -57,6 +57,9 @@ void tok_pool_drain(void);
  * error. */
 char *tok_normalize(const char *s, size_t len, int stem);
 
+/* db's FTS5 API (owned by db), or NULL when FTS5 is missing. */
+fts5_api *tok_fts5_api(sqlite3 *db);
+
 /* Registers, on db, the FTS5 tokenizer "inboxd" and the SQL function
  * inboxd_fold(text) (tok_normalize without stemming).  SQLITE_OK or an
  * SQLite error code. */

@@ -306,6 +306,89 @@ START_TEST(ranking_and_snippets)
 }
 END_TEST
 
+/* The search's top k (rank.c: bm25 skipping rows that cannot make the
+ * top k) is FTS5's own ORDER BY rank LIMIT k: the same scores, and the
+ * same documents up to ties, for every kind of query and k. */
+struct ranked_hits {
+    char ids[64][65];
+    double score[64];
+    int n;
+};
+
+static int ranked_cb(void *arg, const struct q_hit *hit)
+{
+    struct ranked_hits *o = arg;
+    ck_assert_int_lt(o->n, 64);
+    snprintf(o->ids[o->n], 65, "%s", hit->id);
+    o->score[o->n++] = hit->score;
+    return 0;
+}
+
+static void same_as_bm25(const char *query, const char *lang, int k)
+{
+    struct q_search q = {.query = query, .lang = lang, .since_ms = Q_NO_TIME,
+                         .limit = k};
+    struct ranked_hits got = {0};
+    char err[256] = "";
+    sqlite3_stmt *st;
+    int n = q_search(db, &q, ranked_cb, &got, err, sizeof err), i = 0;
+    ck_assert_msg(n >= 0, "%s: %s", query, err);
+    ck_assert_int_eq(sqlite3_prepare_v2(
+                         db,
+                         "SELECT d.id, -bm25(fts, 4.0, 1.0) FROM fts JOIN "
+                         "documents d ON d.rowid = fts.rowid WHERE fts MATCH ?1"
+                         " AND (?2 IS NULL OR d.lang = ?2) ORDER BY "
+                         "bm25(fts, 4.0, 1.0) LIMIT ?3",
+                         -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+    if (lang)
+        sqlite3_bind_text(st, 2, lang, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, k);
+    {
+        struct ranked_hits want = {0};
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            ck_assert_int_lt(want.n, 64);
+            snprintf(want.ids[want.n], 65, "%s", sqlite3_column_text(st, 0));
+            want.score[want.n++] = sqlite3_column_double(st, 1);
+        }
+        sqlite3_finalize(st);
+        ck_assert_msg(want.n == n, "%s (k %d): %d hits, bm25 %d", query, k, n,
+                      want.n);
+        for (i = 0; i < n; i++) {
+            int j = 0;
+            ck_assert_msg(got.score[i] == want.score[i],
+                          "%s (k %d) hit %d: score %.17g, bm25 %.17g", query,
+                          k, i, got.score[i], want.score[i]);
+            /* the same document, or one of equal score (ties are in no
+             * particular order, and the last ones may be cut by k) */
+            while (j < n && strcmp(got.ids[i], want.ids[j]) != 0)
+                j++;
+            ck_assert_msg((j < n && want.score[j] == got.score[i]) ||
+                              got.score[i] == want.score[n - 1],
+                          "%s (k %d) hit %d: not among bm25's best", query, k,
+                          i);
+        }
+    }
+}
+
+START_TEST(ranking_is_bm25)
+{
+    static const char *const queries[] = {
+        "التعبئة", "التعبئة الجماهيرية", "لجنة الحزب", "المنظمات",
+        "Επιτροπή", "Κεντρική Επιτροπή", "\"Κεντρική Επιτροπή\"",
+        "NEAR(Κεντρική Επιτροπή, 3)", "title:Επιτροπή", "Κεντρική OR Γραφείο",
+        "Κεντρική NOT Γραφείο", "Κεντ*", "Viet", "2024", "xyzzy",
+    };
+    static const int ks[] = {1, 3, 10, 60};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++)
+        for (size_t j = 0; j < sizeof ks / sizeof *ks; j++)
+            same_as_bm25(queries[i], NULL, ks[j]);
+    same_as_bm25("Επιτροπή OR التعبئة", "el", 5);
+    same_as_bm25("Επιτροπή OR التعبئة", "ar", 5);
+}
+END_TEST
+
 START_TEST(malformed_queries)
 {
     const char *bad[] = {"\"unterminated", "foo AND", "25-NQ/TW", "nocol:foo",
@@ -530,6 +613,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, query_pairs);
     tcase_add_test(tc, ranking_and_snippets);
+    tcase_add_test(tc, ranking_is_bm25);
     tcase_add_test(tc, malformed_queries);
     tcase_add_test(tc, filters_lang_since_entity);
     tcase_add_test(tc, entity_queries);

@@ -1,0 +1,276 @@
+/*
+ * inboxd_rank(fts, K [, weight per column ...]): bm25 for the rows that can
+ * still be among the K best (rank.h).
+ *
+ * The formula is FTS5's own bm25 (ext/fts5/fts5_aux.c): k1 = 1.2,
+ * b = 0.75, IDF = log((N - n + 0.5) / (n + 0.5)) floored at 1e-6, the
+ * frequency of a phrase in a row = the sum of its column weights over its
+ * instances, D = the row's length in tokens (all columns), and
+ *   score = sum over phrases of IDF * f * (k1 + 1) / (f + k1 * (1 - b + b * D / avgdl)).
+ * Every term grows with f and shrinks with D, so the score computed with a
+ * lower bound of D is an upper bound of the score.  D >= the last matched
+ * position + 1 in each column, read from the position lists that give f;
+ * the exact D (xColumnSize: a lookup in the docsize table, the expensive
+ * part of bm25) is fetched only when that bound beats the K-th best exact
+ * score seen so far (a min-heap of K scores).
+ */
+#include "rank.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenizer.h"
+
+#define K1 1.2
+#define B 0.75
+
+struct rank {
+    int nphrase, ncol, k, nheap;
+    double avgdl;
+    double *idf;    /* per phrase */
+    double *freq;   /* per phrase, this row */
+    double *weight; /* per column */
+    int *last;      /* per column: last matched position + 1, this row */
+    double *heap;   /* min-heap of the best exact scores, k at most */
+};
+
+static void rank_free(void *p)
+{
+    struct rank *r = p;
+    if (!r)
+        return;
+    free(r->idf);
+    free(r->freq);
+    free(r->weight);
+    free(r->last);
+    free(r->heap);
+    free(r);
+}
+
+static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *arg)
+{
+    (void)api;
+    (void)fts;
+    (*(sqlite3_int64 *)arg)++;
+    return SQLITE_OK;
+}
+
+/* The per-statement state: weights, IDF of each phrase, the average row
+ * length.  SQLite error code. */
+static int rank_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval,
+                    sqlite3_value **val, struct rank **out)
+{
+    struct rank *r = calloc(1, sizeof *r);
+    sqlite3_int64 nrow = 0, ntok = 0;
+    int rc = SQLITE_NOMEM;
+    *out = NULL;
+    if (!r)
+        return SQLITE_NOMEM;
+    r->nphrase = api->xPhraseCount(fts);
+    r->ncol = api->xColumnCount(fts);
+    r->k = nval > 0 ? sqlite3_value_int(val[0]) : 10;
+    if (r->k < 1)
+        r->k = 1;
+    r->idf = calloc((size_t)r->nphrase + 1, sizeof *r->idf);
+    r->freq = calloc((size_t)r->nphrase + 1, sizeof *r->freq);
+    r->weight = calloc((size_t)r->ncol + 1, sizeof *r->weight);
+    r->last = calloc((size_t)r->ncol + 1, sizeof *r->last);
+    r->heap = calloc((size_t)r->k, sizeof *r->heap);
+    if (!r->idf || !r->freq || !r->weight || !r->last || !r->heap)
+        goto fail;
+    for (int c = 0; c < r->ncol; c++)
+        r->weight[c] = c + 1 < nval ? sqlite3_value_double(val[c + 1]) : 1.0;
+    if ((rc = api->xRowCount(fts, &nrow)) != SQLITE_OK ||
+        (rc = api->xColumnTotalSize(fts, -1, &ntok)) != SQLITE_OK)
+        goto fail;
+    r->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
+    if (r->avgdl <= 0)
+        r->avgdl = 1.0;
+    for (int i = 0; i < r->nphrase; i++) {
+        sqlite3_int64 hits = 0;
+        double idf;
+        if ((rc = api->xQueryPhrase(fts, i, &hits, count_row)) != SQLITE_OK)
+            goto fail;
+        idf = log(((double)nrow - (double)hits + 0.5) / ((double)hits + 0.5));
+        r->idf[i] = idf > 0 ? idf : 1e-6;
+    }
+    *out = r;
+    return SQLITE_OK;
+fail:
+    rank_free(r);
+    return rc;
+}
+
+static double score(const struct rank *r, double len)
+{
+    double s = 0;
+    /* the operations of fts5_aux.c in its order: the same doubles */
+    for (int i = 0; i < r->nphrase; i++)
+        s += r->idf[i] * ((r->freq[i] * (K1 + 1.0)) /
+                          (r->freq[i] + K1 * (1 - B + B * len / r->avgdl)));
+    return s;
+}
+
+/* Keeps the k best scores; heap[0] is the k-th best once full. */
+static void heap_add(struct rank *r, double s)
+{
+    int i;
+    if (r->nheap < r->k) {
+        i = r->nheap++;
+        while (i > 0 && r->heap[(i - 1) / 2] > s) {
+            r->heap[i] = r->heap[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        r->heap[i] = s;
+        return;
+    }
+    if (s <= r->heap[0])
+        return;
+    i = 0;
+    for (;;) {
+        int l = 2 * i + 1, m = l;
+        if (l >= r->nheap)
+            break;
+        if (l + 1 < r->nheap && r->heap[l + 1] < r->heap[l])
+            m = l + 1;
+        if (r->heap[m] >= s)
+            break;
+        r->heap[i] = r->heap[m];
+        i = m;
+    }
+    r->heap[i] = s;
+}
+
+/* The rest of a varint of SQLite's format (7 bits a byte, high bit:
+ * more) whose first byte was v, at most 32 bits; 0 when it runs past
+ * end. */
+static uint32_t varint_rest(uint32_t v, const unsigned char **p,
+                            const unsigned char *end)
+{
+    v &= 0x7f;
+    for (int i = 1; i < 5 && *p < end; i++) {
+        unsigned char c = *(*p)++;
+        v = (v << 7) | (c & 0x7f);
+        if (!(c & 0x80))
+            return v;
+    }
+    *p = end;
+    return 0;
+}
+
+static uint32_t varint(const unsigned char **p, const unsigned char *end)
+{
+    uint32_t v;
+    if (*p >= end)
+        return 0;
+    v = *(*p)++;
+    return v & 0x80 ? varint_rest(v, p, end) : v;
+}
+
+/* The weighted frequency of phrase i in this row into r->freq[i], and
+ * the last matched position + 1 per column into r->last.
+ *
+ * xPhraseFirst gives the first instance; the rest of the row's position
+ * list is it.a .. it.b (a public struct), in FTS5's position-list format,
+ * which is its file format: per instance a varint of (offset delta + 2),
+ * or 1 then the new column's number then (offset + 2).  Read here in one
+ * loop rather than one xPhraseNext call per instance (3x fewer
+ * instructions on reports that repeat the query's words).  A value that
+ * the format does not allow ends the list. */
+static int phrase_stats(const Fts5ExtensionApi *api, Fts5Context *fts,
+                        struct rank *r, int i)
+{
+    Fts5PhraseIter it;
+    const unsigned char *p, *end;
+    int col, off, rc, n;
+    double f = 0;
+    if ((rc = api->xPhraseFirst(fts, i, &it, &col, &off)) != SQLITE_OK)
+        return rc;
+    p = it.a;
+    end = p ? it.b : p;
+    while (col >= 0) {
+        /* the instances of column col from offset off on */
+        n = 1;
+        col = col < r->ncol ? col : -1;
+        while (p < end) {
+            uint32_t v = *p++;
+            if (v & 0x80)
+                v = varint_rest(v, &p, end);
+            if (v < 2) {
+                if (v == 0)
+                    p = end;
+                else
+                    p--;
+                break;
+            }
+            off += (int)(v - 2);
+            n++;
+        }
+        if (col >= 0) {
+            f += r->weight[col] * n;
+            if (off + 1 > r->last[col])
+                r->last[col] = off + 1;
+        }
+        col = -1;
+        if (p < end && *p == 1) {
+            uint32_t v;
+            p++;
+            col = (int)varint(&p, end);
+            v = varint(&p, end);
+            if (v < 2)
+                break;
+            off = (int)(v - 2);
+        }
+    }
+    r->freq[i] = f;
+    return SQLITE_OK;
+}
+
+static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
+                    sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+    struct rank *r = api->xGetAuxdata(fts, 0);
+    double lower = 0, s;
+    int rc, len = 0;
+
+    if (!r) {
+        if ((rc = rank_new(api, fts, nval, val, &r)) != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, rc);
+            return;
+        }
+        if ((rc = api->xSetAuxdata(fts, r, rank_free)) != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, rc);
+            return;
+        }
+    }
+    memset(r->last, 0, (size_t)r->ncol * sizeof *r->last);
+    for (int i = 0; i < r->nphrase; i++) {
+        if ((rc = phrase_stats(api, fts, r, i)) != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, rc);
+            return;
+        }
+    }
+    for (int c = 0; c < r->ncol; c++)
+        lower += r->last[c];
+    if (r->nheap == r->k && score(r, lower) <= r->heap[0]) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if ((rc = api->xColumnSize(fts, -1, &len)) != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    s = score(r, len);
+    heap_add(r, s);
+    sqlite3_result_double(ctx, -s);
+}
+
+int rank_register(sqlite3 *db)
+{
+    fts5_api *api = tok_fts5_api(db);
+    if (!api || api->iVersion < 2)
+        return SQLITE_ERROR;
+    return api->xCreateFunction(api, "inboxd_rank", NULL, rank_fn, NULL);
+}
