@@ -9,6 +9,35 @@
 #include <unicode/unorm2.h>
 #include <unicode/utf16.h>
 
+/* The control character rule of clean_controls() for the unit c = u[*r - 1]
+ * (*r already past it): the code unit to keep, 0 to drop it (the CR of a
+ * CRLF), or U+FFFD; *bytes counts the input bytes of replaced controls.
+ * Surrogates are left to the caller. */
+static inline UChar control(UChar c, const UChar *u, int32_t r, int32_t n,
+                            UChar nl, int unit_bytes, int utf8,
+                            size_t *bytes)
+{
+    switch (c) {
+    case '\n':
+    case '\t':
+        return c;
+    case '\r':
+        return r < n && u[r] == '\n' ? 0 : nl; /* CRLF: the LF follows */
+    case 0x0B: case 0x0C: case 0x85: case 0x2028: case 0x2029:
+        return nl;
+    default:
+        break;
+    }
+    if (c < 0x20 || (c >= 0x7F && c < 0xA0)) {
+        /* NUL and the other controls are bad bytes. */
+        *bytes += unit_bytes ? (size_t)unit_bytes
+                  : (utf8 && c >= 0x80) ? 2
+                                        : 1;
+        return 0xFFFD;
+    }
+    return c;
+}
+
 size_t clean_controls(UChar *u, int32_t *len, int unit_bytes, int utf8,
                       int keep_lines)
 {
@@ -21,30 +50,6 @@ size_t clean_controls(UChar *u, int32_t *len, int unit_bytes, int utf8,
             u[w++] = c;
             continue;
         }
-        switch (c) {
-        case '\n':
-        case '\t':
-            u[w++] = c;
-            continue;
-        case '\r':
-            if (r < n && u[r] == '\n')
-                continue; /* CRLF: the LF follows */
-            u[w++] = nl;
-            continue;
-        case 0x0B: case 0x0C: case 0x85: case 0x2028: case 0x2029:
-            u[w++] = nl;
-            continue;
-        default:
-            break;
-        }
-        if (c < 0x20 || (c >= 0x7F && c < 0xA0)) {
-            /* NUL and the other controls are bad bytes. */
-            bytes += unit_bytes ? (size_t)unit_bytes
-                     : (utf8 && c >= 0x80) ? 2
-                                           : 1;
-            u[w++] = 0xFFFD;
-            continue;
-        }
         if (U16_IS_SURROGATE(c)) {
             if (U16_IS_LEAD(c) && r < n && U16_IS_TRAIL(u[r])) {
                 u[w++] = c;
@@ -54,7 +59,9 @@ size_t clean_controls(UChar *u, int32_t *len, int unit_bytes, int utf8,
             }
             continue;
         }
-        u[w++] = c;
+        c = control(c, u, r, n, nl, unit_bytes, utf8, &bytes);
+        if (c)
+            u[w++] = c;
     }
     u[w] = 0;
     *len = w;
@@ -82,56 +89,137 @@ int clean_is_invisible(UChar32 c)
            u_hasBinaryProperty(c, UCHAR_JOIN_CONTROL);
 }
 
-void clean_spaces(UChar *u, int32_t *len)
+/* The writer of clean_spaces(): invisible characters out, runs of spaces
+ * to one, lines trimmed; and the NFC quick check (UAX #15) of what it
+ * writes: every character NFC_Quick_Check=Yes, the combining classes of
+ * each run of marks in order. */
+typedef struct spacer {
+    UChar *u;
+    int32_t w;
+    int line_start, pending;
+    int32_t nfc_from; /* -1 while the quick check holds */
+    int32_t starter;  /* where the last character of class 0 starts */
+    uint8_t ccc;      /* combining class of the last character */
+} spacer;
+
+static inline void sp_ascii(spacer *p, UChar c)
 {
-    int32_t r = 0, w = 0, n = *len;
-    int line_start = 1, pending = 0;
+    if (c == '\n') {
+        p->u[p->w++] = '\n';
+        p->line_start = 1;
+        p->pending = 0;
+    } else if (c == ' ' || c == '\t') {
+        p->pending = !p->line_start;
+        return;
+    } else {
+        if (p->pending)
+            p->u[p->w++] = ' ';
+        p->u[p->w++] = c;
+        p->pending = p->line_start = 0;
+    }
+    p->starter = p->w - 1;
+    p->ccc = 0;
+}
+
+static inline void sp_other(spacer *p, UChar32 c)
+{
+    uint8_t k = pclass(c);
+    if (k & PC_INVISIBLE)
+        return;
+    if (k & PC_HSPACE) {
+        p->pending = !p->line_start;
+        return;
+    }
+    if (p->pending) {
+        p->u[p->w++] = ' ';
+        p->starter = p->w - 1;
+        p->ccc = 0;
+    }
+    if (p->nfc_from < 0) {
+        if (k & PC_NFC_SAFE) {
+            p->starter = p->w;
+            p->ccc = 0;
+        } else {
+            uint8_t cc = (k & PC_NFC_MARK) ? u_getCombiningClass(c) : 0;
+            if (!(k & PC_NFC_MARK) || cc < p->ccc)
+                p->nfc_from = p->starter;
+            p->ccc = cc;
+        }
+    }
+    U16_APPEND_UNSAFE(p->u, p->w, c);
+    p->pending = p->line_start = 0;
+}
+
+static int32_t sp_end(spacer *p, int32_t *len)
+{
+    p->u[p->w] = 0;
+    *len = p->w;
+    return p->nfc_from < 0 ? p->w : p->nfc_from;
+}
+
+void clean_spaces(UChar *u, int32_t *len, int32_t *nfc_from)
+{
+    spacer p = {u, 0, 1, 0, -1, 0, 0};
+    int32_t r = 0, n = *len, from;
     while (r < n) {
         UChar32 c = u[r];
-        uint8_t k;
         if (c < 0x80) {
             r++;
-            if (c == '\n') {
-                u[w++] = '\n';
-                line_start = 1;
-                pending = 0;
-            } else if (c == ' ' || c == '\t') {
-                pending = !line_start;
-            } else {
-                if (pending)
-                    u[w++] = ' ';
-                u[w++] = (UChar)c;
-                pending = line_start = 0;
-            }
+            sp_ascii(&p, (UChar)c);
             continue;
         }
         U16_NEXT(u, r, n, c);
-        k = pclass(c);
-        if (k & PC_INVISIBLE)
-            continue;
-        if (k & PC_HSPACE) {
-            pending = !line_start;
-            continue;
-        }
-        if (pending)
-            u[w++] = ' ';
-        U16_APPEND_UNSAFE(u, w, c);
-        pending = line_start = 0;
+        sp_other(&p, c);
     }
-    u[w] = 0;
-    *len = w;
+    from = sp_end(&p, len);
+    if (nfc_from)
+        *nfc_from = from;
 }
 
-int clean_nfc(ubuf *b)
+size_t clean_text(UChar *u, int32_t *len, int unit_bytes, int utf8,
+                  int32_t *nfc_from)
+{
+    spacer p = {u, 0, 1, 0, -1, 0, 0};
+    int32_t r = 0, n = *len;
+    size_t bytes = 0;
+    while (r < n) {
+        UChar32 c = u[r++];
+        if (c >= 0x20 && c < 0x7F) {
+            sp_ascii(&p, (UChar)c);
+            continue;
+        }
+        if (U16_IS_SURROGATE(c)) {
+            if (U16_IS_LEAD(c) && r < n && U16_IS_TRAIL(u[r]))
+                c = U16_GET_SUPPLEMENTARY(c, u[r++]);
+            else
+                c = 0xFFFD;
+            sp_other(&p, c);
+            continue;
+        }
+        c = control((UChar)c, u, r, n, '\n', unit_bytes, utf8, &bytes);
+        if (c >= 0x80)
+            sp_other(&p, c);
+        else if (c)
+            sp_ascii(&p, (UChar)c);
+    }
+    *nfc_from = sp_end(&p, len);
+    return bytes;
+}
+
+int clean_nfc(ubuf *b, int32_t from)
 {
     UErrorCode e = U_ZERO_ERROR;
-    const UNormalizer2 *nfc = unorm2_getNFCInstance(&e);
+    const UNormalizer2 *nfc;
     int32_t span, cap;
+    if (!b->s || !b->len || from >= b->len)
+        return 0;
+    if (from < 0)
+        from = 0;
+    nfc = unorm2_getNFCInstance(&e);
     if (U_FAILURE(e))
         return -EINVAL;
-    if (!b->s || !b->len)
-        return 0;
-    span = unorm2_spanQuickCheckYes(nfc, b->s, b->len, &e);
+    /* b->s[0..from) is NFC and ends before a starter: a boundary. */
+    span = from + unorm2_spanQuickCheckYes(nfc, b->s + from, b->len - from, &e);
     if (U_FAILURE(e))
         return -EINVAL;
     if (span == b->len)

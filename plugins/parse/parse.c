@@ -55,14 +55,22 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
     plines lines = {0};
     pstruct st = {0};
     size_t ctrl;
-    int known, rc;
+    int32_t nfc_from = 0;
+    int known, fused, rc;
     pformat fmt;
 
     rc = detect_decode(ctx, ws, bytes, len, name, &dec, res->error,
                        sizeof res->error);
     if (rc != 0)
         goto out;
-    ctrl = clean_controls(dec.u, &dec.len, dec.unit_bytes, dec.utf8, 0);
+    /* Plain text and Markdown known by name: controls and spaces in one
+     * pass (the format sniffer wants the text before the spaces). */
+    fmt = fmt_from_name(name, &known);
+    fused = known && (fmt == FMT_TEXT || fmt == FMT_MARKDOWN);
+    ctrl = fused ? clean_text(dec.u, &dec.len, dec.unit_bytes, dec.utf8,
+                              &nfc_from)
+                 : clean_controls(dec.u, &dec.len, dec.unit_bytes, dec.utf8,
+                                  0);
     res->replaced_bytes = dec.bad_bytes + ctrl;
     snprintf(res->charset, sizeof res->charset, "%s", dec.charset);
     res->charset_confidence = dec.confidence;
@@ -74,7 +82,6 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
         goto out;
     }
 
-    fmt = fmt_from_name(name, &known);
     if (!known)
         fmt = fmt_sniff(dec.u, dec.len);
     x.format = fmt;
@@ -109,7 +116,8 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
         /* Entities and JSON escapes may have made new controls. */
         clean_controls(x.text.s, &x.text.len, 0, 0, x.body == FMT_HTML);
     res->format = fmt_name(x.format);
-    clean_spaces(x.text.s, &x.text.len);
+    if (!fused)
+        clean_spaces(x.text.s, &x.text.len, &nfc_from);
     if (!has_text(&x.text) && !x.title) {
         if (x.format == FMT_HTML || x.format == FMT_JSON)
             snprintf(res->error, sizeof res->error,
@@ -121,7 +129,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
         rc = PARSE_FAILED;
         goto out;
     }
-    if ((rc = clean_nfc(&x.text)) < 0 || (rc = lines_split(&x, &lines)) < 0 ||
+    if ((rc = clean_nfc(&x.text, nfc_from)) < 0 || (rc = lines_split(&x, &lines)) < 0 ||
         (rc = structure_build(ctx->markers, &x, &lines, &st)) < 0)
         goto out;
     if (!st.n_blocks) {

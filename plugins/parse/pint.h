@@ -171,10 +171,17 @@ int detect_decode(parse_ctx *ctx, pws *ws, const unsigned char *b, size_t n,
 size_t clean_controls(UChar *u, int32_t *len, int unit_bytes, int utf8,
                       int keep_lines);
 /* Removes invisible characters and tatweel, makes runs of spaces one
- * space, trims lines; keeps every '\n'.  In place. */
-void clean_spaces(UChar *u, int32_t *len);
-/* NFC of the whole buffer; 0 or a negative errno. */
-int clean_nfc(ubuf *b);
+ * space, trims lines; keeps every '\n'.  In place.  *nfc_from (may be
+ * NULL): where clean_nfc() has to start looking (the new *len when the
+ * text is NFC; before it, the text is NFC up to a boundary). */
+void clean_spaces(UChar *u, int32_t *len, int32_t *nfc_from);
+/* clean_controls(keep_lines 0) and clean_spaces() in one pass. */
+size_t clean_text(UChar *u, int32_t *len, int unit_bytes, int utf8,
+                  int32_t *nfc_from);
+/* NFC of the whole buffer, whose units before from are NFC and end on a
+ * normalization boundary (what clean_spaces() says; 0 when unknown); 0 or
+ * a negative errno. */
+int clean_nfc(ubuf *b, int32_t from);
 /* 1 when c is kept out of the published text (zero-width, bidi controls,
  * tatweel). */
 int clean_is_invisible(UChar32 c);
@@ -238,9 +245,11 @@ enum {
     PC_WHITE = 4,     /* White_Space */
     PC_ALNUM = 8,     /* u_isalnum */
     PC_DIGIT = 16,    /* Nd */
-    PC_FOLD1 = 32     /* simple case folding is full case folding, the
+    PC_FOLD1 = 32,    /* simple case folding is full case folding, the
                          character is NFC_Quick_Check=Yes with combining
                          class 0: a word of these folds one by one */
+    PC_NFC_SAFE = 64, /* NFC_Quick_Check=Yes, combining class 0 */
+    PC_NFC_MARK = 128 /* NFC_Quick_Check=Yes, combining class > 0 */
 };
 extern uint8_t ptab[65536];
 void ptab_init(void);

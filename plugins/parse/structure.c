@@ -467,7 +467,7 @@ static int find_title(pextract *x, rblocks *r, pstruct *st)
         for (int32_t i = 0; i < t.len; i++)
             if (t.s[i] == '\n' || t.s[i] == '\t' || t.s[i] == '\r')
                 t.s[i] = ' ';
-        clean_spaces(t.s, &t.len);
+        clean_spaces(t.s, &t.len, NULL);
         if (first >= 0 && txt_equals_ci(r->wb.s + r->v[first].start,
                                          r->v[first].len, t.s, t.len))
             r->v[first].kind = RK_DROP;

@@ -23,6 +23,8 @@ uint8_t ptab_slow(UChar32 c)
         k |= PC_ALNUM;
     if (u_charType(c) == U_DECIMAL_DIGIT_NUMBER)
         k |= PC_DIGIT;
+    if (u_getIntPropertyValue(c, UCHAR_NFC_QUICK_CHECK) == UNORM_YES)
+        k |= u_getCombiningClass(c) == 0 ? PC_NFC_SAFE : PC_NFC_MARK;
     {
         UChar in[2], full[8];
         int32_t n = 0, m;
