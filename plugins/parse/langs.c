@@ -12,9 +12,10 @@
 #define WORD_MAX 48 /* longer words are never stop words */
 
 struct entry {
-    UChar *w; /* folded NFC; NULL: empty slot */
+    uint32_t h; /* hash(w) */
     int32_t n;
     uint64_t mask;
+    UChar *w; /* folded NFC; NULL: empty slot */
 };
 
 struct plangs {
@@ -23,6 +24,7 @@ struct plangs {
     UScriptCode script[LANGS_MAX];
     struct entry *tab; /* open addressing, size cap (power of two) */
     size_t cap, used;
+    int32_t maxlen; /* of the folded stop words */
     /* The default language of each script, "" when none. */
     char script_lang[USCRIPT_CODE_LIMIT][16];
 };
@@ -42,40 +44,42 @@ int langs_count(const plangs *l) { return l ? l->n : 0; }
 
 const char *langs_name(const plangs *l, int i) { return l->name[i]; }
 
+#define HASH_INIT 2166136261u
+#define HASH_STEP(h, c) (((h) ^ (c)) * 16777619u)
+
 static uint32_t hash(const UChar *w, int32_t n)
 {
-    uint32_t h = 2166136261u;
-    for (int32_t i = 0; i < n; i++) {
-        h ^= w[i];
-        h *= 16777619u;
-    }
+    uint32_t h = HASH_INIT;
+    for (int32_t i = 0; i < n; i++)
+        h = HASH_STEP(h, w[i]);
     return h;
 }
 
-/* Folds (and NFC-normalizes) w into out[WORD_MAX]; length or -1. */
-static int32_t fold(const UChar *w, int32_t n, UChar *out)
+/* Folds (and NFC-normalizes) w into out[WORD_MAX]; length or -1.  *h:
+ * hash(out), when h is not NULL. */
+static int32_t fold(const UChar *w, int32_t n, UChar *out, uint32_t *h)
 {
     UErrorCode e = U_ZERO_ERROR;
     UChar tmp[WORD_MAX * 2];
     const UNormalizer2 *nfc;
+    uint32_t hh = HASH_INIT;
     int32_t k;
     if (n <= 0 || n > WORD_MAX)
         return -1;
     /* Most words fold one character at a time (ASCII, Arabic, Greek,
      * precomposed Vietnamese): no string folding, no normalization. */
     for (k = 0; k < n; k++) {
-        UChar c = w[k];
-        if (c < 0x80)
-            out[k] = (UChar)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        else if (!U16_IS_SURROGATE(c) && (pclass(c) & PC_FOLD1) &&
-                 (c = (UChar)u_foldCase(c, U_FOLD_CASE_DEFAULT)) < 0xFFFF &&
-                 (pclass(c) & PC_FOLD1))
-            out[k] = c;
-        else
+        UChar c = pfold[w[k]];
+        if (!c)
             break;
+        out[k] = c;
+        hh = HASH_STEP(hh, c);
     }
-    if (k == n)
+    if (k == n) {
+        if (h)
+            *h = hh;
         return n;
+    }
     k = u_strFoldCase(tmp, WORD_MAX * 2, w, n, U_FOLD_CASE_DEFAULT, &e);
     if (U_FAILURE(e) || k > WORD_MAX * 2)
         return -1;
@@ -86,22 +90,25 @@ static int32_t fold(const UChar *w, int32_t n, UChar *out)
         if (k > WORD_MAX)
             return -1;
         memcpy(out, tmp, (size_t)k * sizeof(UChar));
-        return k;
+    } else {
+        e = U_ZERO_ERROR;
+        k = unorm2_normalize(nfc, tmp, k, out, WORD_MAX, &e);
+        if (U_FAILURE(e) || e == U_STRING_NOT_TERMINATED_WARNING)
+            return -1;
     }
-    e = U_ZERO_ERROR;
-    k = unorm2_normalize(nfc, tmp, k, out, WORD_MAX, &e);
-    if (U_FAILURE(e) || e == U_STRING_NOT_TERMINATED_WARNING)
-        return -1;
+    if (h)
+        *h = hash(out, k);
     return k;
 }
 
 static struct entry *find_slot(struct entry *tab, size_t cap, const UChar *w,
-                               int32_t n)
+                               int32_t n, uint32_t h)
 {
-    size_t i = hash(w, n) & (cap - 1);
+    size_t i = h & (cap - 1);
     for (;;) {
         struct entry *e = &tab[i];
-        if (!e->w || (e->n == n && !memcmp(e->w, w, (size_t)n * 2)))
+        if (!e->w || (e->h == h && e->n == n &&
+                      !memcmp(e->w, w, (size_t)n * 2)))
             return e;
         i = (i + 1) & (cap - 1);
     }
@@ -115,7 +122,8 @@ static int grow(plangs *l)
         return -ENOMEM;
     for (size_t i = 0; i < l->cap; i++) {
         if (l->tab[i].w)
-            *find_slot(t, cap, l->tab[i].w, l->tab[i].n) = l->tab[i];
+            *find_slot(t, cap, l->tab[i].w, l->tab[i].n, l->tab[i].h) =
+                l->tab[i];
     }
     free(l->tab);
     l->tab = t;
@@ -128,24 +136,28 @@ static int add_word(plangs *l, const char *utf8, int prof)
     ubuf b = {0};
     UChar f[WORD_MAX];
     int32_t k;
+    uint32_t h;
     struct entry *e;
     int rc = ubuf_append_utf8(&b, utf8, strlen(utf8));
     if (rc < 0)
         return rc;
-    k = fold(b.s, b.len, f);
+    k = fold(b.s, b.len, f, &h);
     ubuf_free(&b);
     if (k <= 0)
         return -EINVAL;
     if ((l->used + 1) * 2 > l->cap && (rc = grow(l)) < 0)
         return rc;
-    e = find_slot(l->tab, l->cap, f, k);
+    e = find_slot(l->tab, l->cap, f, k, h);
     if (!e->w) {
         e->w = malloc((size_t)k * sizeof(UChar));
         if (!e->w)
             return -ENOMEM;
         memcpy(e->w, f, (size_t)k * sizeof(UChar));
         e->n = k;
+        e->h = h;
         l->used++;
+        if (k > l->maxlen)
+            l->maxlen = k;
     }
     e->mask |= (uint64_t)1 << prof;
     return 0;
@@ -306,13 +318,14 @@ uint64_t langs_lookup(const plangs *l, const UChar *w, int32_t n)
 {
     UChar f[WORD_MAX];
     int32_t k;
+    uint32_t h;
     struct entry *e;
     if (!l || !l->used || n <= 0 || n > WORD_MAX)
         return 0;
-    k = fold(w, n, f);
-    if (k <= 0)
+    k = fold(w, n, f, &h);
+    if (k <= 0 || k > l->maxlen)
         return 0;
-    e = find_slot(l->tab, l->cap, f, k);
+    e = find_slot(l->tab, l->cap, f, k, h);
     return e->w ? e->mask : 0;
 }
 

@@ -252,6 +252,9 @@ enum {
     PC_NFC_MARK = 128 /* NFC_Quick_Check=Yes, combining class > 0 */
 };
 extern uint8_t ptab[65536];
+/* The simple case folding of a BMP character when the character and its
+ * folding are PC_FOLD1 (ASCII: A-Z to a-z), else 0. */
+extern uint16_t pfold[65536];
 void ptab_init(void);
 uint8_t ptab_slow(UChar32 c);
 static inline uint8_t pclass(UChar32 c)

@@ -8,6 +8,7 @@
 #include <unicode/utf16.h>
 
 uint8_t ptab[65536];
+uint16_t pfold[65536];
 static pthread_once_t ptab_once = PTHREAD_ONCE_INIT;
 
 uint8_t ptab_slow(UChar32 c)
@@ -46,6 +47,18 @@ static void ptab_fill(void)
 {
     for (UChar32 c = 0; c < 0x10000; c++)
         ptab[c] = ptab_slow(c);
+    for (UChar32 c = 0; c < 0x10000; c++) {
+        UChar f;
+        if (c < 0x80) {
+            pfold[c] = (uint16_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            continue;
+        }
+        f = (UChar)u_foldCase(c, U_FOLD_CASE_DEFAULT);
+        pfold[c] = !U16_IS_SURROGATE(c) && (ptab[c] & PC_FOLD1) &&
+                           f < 0xFFFF && (ptab[f] & PC_FOLD1)
+                       ? f
+                       : 0;
+    }
 }
 
 void ptab_init(void) { pthread_once(&ptab_once, ptab_fill); }
