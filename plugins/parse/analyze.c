@@ -431,6 +431,17 @@ static int spans(const pstruct *st, const binfo *bl, uint8_t kind,
     return 0;
 }
 
+/* n bytes and a NUL. */
+static char *mem_dup(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
@@ -446,6 +457,7 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
     int64_t best = 0;
     int rc = -ENOMEM, sc = -1, digits = 0;
     const pblock *lead = NULL;
+    size_t lead_i = 0;
 
     if (!bl || !doc_scripts || !t)
         goto out;
@@ -463,8 +475,10 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
             goto out;
         res->counts.chars += put_utf8(&o8, s, b->len, &digits) + (i ? 2 : 0);
         bl[i].e8 = o8.len;
-        if (b->kind == BK_PARA && !lead)
+        if (b->kind == BK_PARA && !lead) {
             lead = b;
+            lead_i = i;
+        }
         res->counts.paragraphs += b->kind == BK_PARA;
         res->counts.words +=
             scan_words(ctx->langs, t, ws->words, s, b->len);
@@ -495,7 +509,8 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
                                        tb->len)
                         : strdup("");
     }
-    res->lead = lead ? u_to_utf8_dup(st->buf.s + lead->start, lead->len)
+    /* The lead is in the text already. */
+    res->lead = lead ? mem_dup(o8.s + bl[lead_i].s8, bl[lead_i].e8 - bl[lead_i].s8)
                      : strdup("");
     if (!res->title || !res->lead)
         goto out;
