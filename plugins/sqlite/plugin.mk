@@ -10,6 +10,7 @@ CTL_EXTRA_OBJ += $(BUILD)/obj/plugins/sqlite/tokenizer.o \
 	$(BUILD)/obj/plugins/sqlite/schema.o \
 	$(BUILD)/obj/plugins/sqlite/query.o \
 	$(BUILD)/obj/plugins/sqlite/rank.o \
+	$(BUILD)/obj/plugins/sqlite/snippet.o \
 	$(BUILD)/obj/plugins/sqlite/qdate.o \
 	$(BUILD)/obj/plugins/sqlite/terms.o \
 	$(BUILD)/obj/plugins/sqlite/jbuf.o \

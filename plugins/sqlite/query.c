@@ -50,7 +50,7 @@ static json_t *j_time(int64_t ms)
  * pass the filters and ranks them with inboxd_rank() (rank.h: bm25, only
  * for the rows that can still be among the best ?9), without the
  * documents table unless a filter needs it; the caller keeps the best ?9.
- * The second fetches each of those with its snippet. */
+ * The second fetches each of those with its snippet (snippet.h). */
 #define RANK_SELECT                                                          \
     "SELECT fts.rowid, inboxd_rank(fts, ?9, ?7, ?8) FROM fts"
 #define RANK_JOIN " JOIN documents d ON d.rowid = fts.rowid"
@@ -62,7 +62,7 @@ static json_t *j_time(int64_t ms)
 
 static const char hit_sql[] =
     "SELECT d.id, d.name, d.lang, d.title, d.received_ms,"
-    " snippet(fts, -1, ?1, ?2, '…', 16)"
+    " inboxd_snippet(fts, ?1, ?2, '…', 16)"
     " FROM fts JOIN documents d ON d.rowid = fts.rowid"
     " WHERE fts MATCH ?3 AND fts.rowid = ?4";
 

@@ -17,10 +17,10 @@
 #include "rank.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "poslist.h"
 #include "tokenizer.h"
 
 #define K1 1.2
@@ -143,53 +143,22 @@ static void heap_add(struct rank *r, double s)
     r->heap[i] = s;
 }
 
-/* The rest of a varint of SQLite's format (7 bits a byte, high bit:
- * more) whose first byte was v, at most 32 bits; 0 when it runs past
- * end. */
-static uint32_t varint_rest(uint32_t v, const unsigned char **p,
-                            const unsigned char *end)
-{
-    v &= 0x7f;
-    for (int i = 1; i < 5 && *p < end; i++) {
-        unsigned char c = *(*p)++;
-        v = (v << 7) | (c & 0x7f);
-        if (!(c & 0x80))
-            return v;
-    }
-    *p = end;
-    return 0;
-}
-
-static uint32_t varint(const unsigned char **p, const unsigned char *end)
-{
-    uint32_t v;
-    if (*p >= end)
-        return 0;
-    v = *(*p)++;
-    return v & 0x80 ? varint_rest(v, p, end) : v;
-}
-
 /* The weighted frequency of phrase i in this row into r->freq[i], and
- * the last matched position + 1 per column into r->last.
- *
- * xPhraseFirst gives the first instance; the rest of the row's position
- * list is it.a .. it.b (a public struct), in FTS5's position-list format,
- * which is its file format: per instance a varint of (offset delta + 2),
- * or 1 then the new column's number then (offset + 2).  Read here in one
- * loop rather than one xPhraseNext call per instance (3x fewer
- * instructions on reports that repeat the query's words).  A value that
- * the format does not allow ends the list. */
+ * the last matched position + 1 per column into r->last: poslist.h's
+ * reading, unrolled per column (most instances are one byte or two). */
 static int phrase_stats(const Fts5ExtensionApi *api, Fts5Context *fts,
                         struct rank *r, int i)
 {
-    Fts5PhraseIter it;
+    struct poslist pl;
     const unsigned char *p, *end;
     int col, off, rc, n;
     double f = 0;
-    if ((rc = api->xPhraseFirst(fts, i, &it, &col, &off)) != SQLITE_OK)
+    if ((rc = poslist_first(api, fts, i, &pl)) != SQLITE_OK)
         return rc;
-    p = it.a;
-    end = p ? it.b : p;
+    p = pl.p;
+    end = pl.end;
+    col = pl.col;
+    off = pl.off;
     while (col >= 0) {
         /* the instances of column col from offset off on */
         n = 1;
@@ -197,7 +166,7 @@ static int phrase_stats(const Fts5ExtensionApi *api, Fts5Context *fts,
         while (p < end) {
             uint32_t v = *p++;
             if (v & 0x80)
-                v = varint_rest(v, &p, end);
+                v = poslist_varint_rest(v, &p, end);
             if (v < 2) {
                 if (v == 0)
                     p = end;
@@ -217,8 +186,8 @@ static int phrase_stats(const Fts5ExtensionApi *api, Fts5Context *fts,
         if (p < end && *p == 1) {
             uint32_t v;
             p++;
-            col = (int)varint(&p, end);
-            v = varint(&p, end);
+            col = (int)poslist_varint(&p, end);
+            v = poslist_varint(&p, end);
             if (v < 2)
                 break;
             off = (int)(v - 2);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "rank.h"
+#include "snippet.h"
 #include "stem.h"
 #include "terms.h"
 #include "tokenizer.h"
@@ -521,7 +522,8 @@ int schema_open_reader(const char *path, sqlite3 **out, char *err,
     }
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 5000);
-    if (tok_register(db) != SQLITE_OK || rank_register(db) != SQLITE_OK) {
+    if (tok_register(db) != SQLITE_OK || rank_register(db) != SQLITE_OK ||
+        snippet_register(db) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot register the inboxd tokenizer "
                  "and ranking (FTS5 or ICU data missing)", path);
         e = -EIO;
