@@ -29,6 +29,17 @@ static sqlite3 *db;
 static const char *const VI_TEXT =
     "Đồng chí Hoàng Trung Dũng, Bí thư Tỉnh ủy Hà Tĩnh, phát biểu tại hội "
     "nghị về công tác dân vận ở Việt Nam.";
+/* Lines and sentences around two rare words and a rare phrase, far from
+ * the start and the end (the snippet's window and its ellipses). */
+static const char *const SNIP_TEXT =
+    "Harbour log of the north quay.\n"
+    "The boats went out before dawn and the nets were mended by the crews "
+    "who stayed behind on the stones of the old pier, talking of the tide "
+    "and the price of rope and the weather that was coming from the west.\n"
+    "By noon a zephyrine wind rose over the blue heron marsh and the gulls "
+    "left it. The harbourmaster wrote the time in the book and closed the "
+    "shutters of the office, then walked along the wall to the lamp at the "
+    "end of it and lit it early for the boats still out at sea.";
 static const char *const EN_TEXT =
     "The Central Mass Mobilization Commission met in Hanoi; Pham Tat Thang "
     "reported on the committee's work.";
@@ -95,6 +106,7 @@ static void setup(void)
     load_sample("004_2a444d741088f182.txt", "004", "el");
     add_def("vi", VI_TEXT, strlen(VI_TEXT), "vi");
     add_def("en", EN_TEXT, strlen(EN_TEXT), "en");
+    add_def("snip", SNIP_TEXT, strlen(SNIP_TEXT), "en");
     x = open_index("{\"linger_ms\": 0}");
     for (int i = 0; i < n_defs; i++) {
         inboxd_doc *d = build(i);
@@ -389,6 +401,49 @@ START_TEST(ranking_is_bm25)
 }
 END_TEST
 
+static void snippet_of(const char *query, char *out, size_t len)
+{
+    struct q_search q = {.query = query, .since_ms = Q_NO_TIME, .limit = 1,
+                         .hl_open = "<<", .hl_close = ">>"};
+    struct snip sn = {""};
+    char err[256];
+    ck_assert_int_eq(q_search(db, &q, snip_cb, &sn, err, sizeof err), 1);
+    snprintf(out, len, "%s", sn.s);
+}
+
+/* The snippet: the window around the query's words, on one line, with
+ * ellipses where text was left out, a phrase highlighted as one. */
+START_TEST(snippets)
+{
+    char s[4096];
+    snippet_of("zephyrine", s, sizeof s);
+    ck_assert_msg(strstr(s, "<<zephyrine>> wind") && !strchr(s, '\n'), "%s",
+                  s);
+    /* the window moved back to the start of its sentence */
+    ck_assert_msg(strncmp(s, "…By noon a <<zephyrine>>",
+                          strlen("…By noon a <<zephyrine>>")) == 0,
+                  "%s", s);
+    ck_assert_msg(strlen(s) > 4 && strcmp(s + strlen(s) - 3, "…") == 0, "%s", s);
+    snippet_of("\"blue heron\" zephyrine", s, sizeof s);
+    ck_assert_msg(
+        strstr(s, "<<zephyrine>> wind rose over the <<blue heron>> marsh"),
+        "%s", s);
+    snippet_of("harbourmaster", s, sizeof s);
+    ck_assert_msg(strstr(s, "<<harbourmaster>>") && strncmp(s, "…", 3) == 0,
+                  "%s", s);
+    /* a window reaching the end keeps the end of the text */
+    snippet_of("sea", s, sizeof s);
+    ck_assert_msg(strlen(s) > 11 &&
+                      strcmp(s + strlen(s) - 11, "at <<sea>>.") == 0,
+                  "%s", s);
+    /* the lead: a word of the first sentence shows the start of the text */
+    snippet_of("quay", s, sizeof s);
+    ck_assert_msg(strncmp(s, "Harbour log of the north <<quay>>.",
+                          strlen("Harbour log of the north <<quay>>.")) == 0,
+                  "%s", s);
+}
+END_TEST
+
 START_TEST(malformed_queries)
 {
     const char *bad[] = {"\"unterminated", "foo AND", "25-NQ/TW", "nocol:foo",
@@ -614,6 +669,7 @@ static Suite *suite(void)
     tcase_add_test(tc, query_pairs);
     tcase_add_test(tc, ranking_and_snippets);
     tcase_add_test(tc, ranking_is_bm25);
+    tcase_add_test(tc, snippets);
     tcase_add_test(tc, malformed_queries);
     tcase_add_test(tc, filters_lang_since_entity);
     tcase_add_test(tc, entity_queries);
