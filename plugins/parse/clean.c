@@ -9,20 +9,19 @@
 #include <unicode/unorm2.h>
 #include <unicode/utf16.h>
 
-/* The control character rule of clean_controls() for the unit c = u[*r - 1]
- * (*r already past it): the code unit to keep, 0 to drop it (the CR of a
- * CRLF), or U+FFFD; *bytes counts the input bytes of replaced controls.
- * Surrogates are left to the caller. */
-static inline UChar control(UChar c, const UChar *u, int32_t r, int32_t n,
-                            UChar nl, int unit_bytes, int utf8,
-                            size_t *bytes)
+/* The control character rule of clean_controls() for the unit c, which
+ * lf_next (a line feed follows it) may concern: the code unit to keep, 0
+ * to drop it (the CR of a CRLF), or U+FFFD; *bytes counts the input bytes
+ * of replaced controls.  Surrogates are left to the caller. */
+static inline UChar control(UChar c, int lf_next, UChar nl, int unit_bytes,
+                            int utf8, size_t *bytes)
 {
     switch (c) {
     case '\n':
     case '\t':
         return c;
     case '\r':
-        return r < n && u[r] == '\n' ? 0 : nl; /* CRLF: the LF follows */
+        return lf_next ? 0 : nl; /* CRLF: the LF follows */
     case 0x0B: case 0x0C: case 0x85: case 0x2028: case 0x2029:
         return nl;
     default:
@@ -59,7 +58,7 @@ size_t clean_controls(UChar *u, int32_t *len, int unit_bytes, int utf8,
             }
             continue;
         }
-        c = control(c, u, r, n, nl, unit_bytes, utf8, &bytes);
+        c = control(c, r < n && u[r] == '\n', nl, unit_bytes, utf8, &bytes);
         if (c)
             u[w++] = c;
     }
@@ -196,7 +195,8 @@ size_t clean_text(UChar *u, int32_t *len, int unit_bytes, int utf8,
             sp_other(&p, c);
             continue;
         }
-        c = control((UChar)c, u, r, n, '\n', unit_bytes, utf8, &bytes);
+        c = control((UChar)c, r < n && u[r] == '\n', '\n', unit_bytes, utf8,
+                    &bytes);
         if (c >= 0x80)
             sp_other(&p, c);
         else if (c)
@@ -204,6 +204,93 @@ size_t clean_text(UChar *u, int32_t *len, int unit_bytes, int utf8,
     }
     *nfc_from = sp_end(&p, len);
     return bytes;
+}
+
+/* The code point of the well-formed UTF-8 sequence (Unicode table 3-7) at
+ * b[*i] (not ASCII), *i moved past it; -1 when it is not one. */
+static inline int32_t utf8_next(const unsigned char *b, size_t n, size_t *i)
+{
+    size_t k = *i;
+    uint32_t c = b[k], t1, t2, t3;
+    if (c >= 0xC2 && c <= 0xDF) {
+        if (k + 1 >= n || ((t1 = b[k + 1]) & 0xC0) != 0x80)
+            return -1;
+        *i = k + 2;
+        return (int32_t)(((c & 0x1F) << 6) | (t1 & 0x3F));
+    }
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (k + 2 >= n)
+            return -1;
+        t1 = b[k + 1];
+        t2 = b[k + 2];
+        if ((t1 & 0xC0) != 0x80 || (t2 & 0xC0) != 0x80 ||
+            (c == 0xE0 && t1 < 0xA0) || (c == 0xED && t1 > 0x9F))
+            return -1;
+        *i = k + 3;
+        return (int32_t)(((c & 0x0F) << 12) | ((t1 & 0x3F) << 6) |
+                         (t2 & 0x3F));
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (k + 3 >= n)
+            return -1;
+        t1 = b[k + 1];
+        t2 = b[k + 2];
+        t3 = b[k + 3];
+        if ((t1 & 0xC0) != 0x80 || (t2 & 0xC0) != 0x80 ||
+            (t3 & 0xC0) != 0x80 || (c == 0xF0 && t1 < 0x90) ||
+            (c == 0xF4 && t1 > 0x8F))
+            return -1;
+        *i = k + 4;
+        return (int32_t)(((c & 0x07) << 18) | ((t1 & 0x3F) << 12) |
+                         ((t2 & 0x3F) << 6) | (t3 & 0x3F));
+    }
+    return -1;
+}
+
+int clean_utf8(const unsigned char *b, size_t n, UChar **out, int32_t *len,
+               size_t *ctrl_bytes, int32_t *nfc_from)
+{
+    spacer p = {NULL, 0, 1, 0, -1, 0, 0};
+    size_t i = 0, bytes = 0;
+    int32_t ulen;
+    if (n > INT32_MAX - 1)
+        return -E2BIG;
+    /* A UTF-8 sequence gives at most one UTF-16 unit per byte. */
+    p.u = malloc((n + 1) * sizeof(UChar));
+    if (!p.u)
+        return -ENOMEM;
+    while (i < n) {
+        int32_t c = b[i];
+        if (c >= 0x20 && c < 0x7F) {
+            i++;
+            sp_ascii(&p, (UChar)c);
+            continue;
+        }
+        if (c < 0x80) {
+            i++;
+            if (c == 0 || c == 0x1B) /* maybe UTF-16, or ISO-2022 */
+                goto not_plain;
+        } else if ((c = utf8_next(b, n, &i)) < 0) {
+            goto not_plain;
+        }
+        if (c >= 0xA0 && c != 0x2028 && c != 0x2029) {
+            sp_other(&p, c);
+            continue;
+        }
+        c = control((UChar)c, i < n && b[i] == '\n', '\n', 0, 1, &bytes);
+        if (c >= 0x80)
+            sp_other(&p, c);
+        else if (c)
+            sp_ascii(&p, (UChar)c);
+    }
+    *nfc_from = sp_end(&p, &ulen);
+    *out = p.u;
+    *len = ulen;
+    *ctrl_bytes = bytes;
+    return 0;
+not_plain:
+    free(p.u);
+    return 1;
 }
 
 int clean_nfc(ubuf *b, int32_t from)

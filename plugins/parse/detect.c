@@ -563,6 +563,19 @@ static void add_ucsdet(pws *ws, const unsigned char *b, size_t n, int html,
     ucsdet_enableInputFilter(ws->csd, 0);
 }
 
+int detect_utf8_first(parse_ctx *ctx, const unsigned char *b, size_t n,
+                      const char *name)
+{
+    const char *forced;
+    /* Steps 1 and 2 of detect_decode(). */
+    if ((n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) ||
+        (n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF) ||
+        (n >= 2 && ((b[0] == 0xFE && b[1] == 0xFF) ||
+                    (b[0] == 0xFF && b[1] == 0xFE))))
+        return 0;
+    return !forced_charset(ctx, name, &forced);
+}
+
 int detect_decode(parse_ctx *ctx, pws *ws, const unsigned char *b, size_t n,
                   const char *name, pdecoded *out, char *err, size_t errlen)
 {

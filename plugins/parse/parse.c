@@ -59,18 +59,30 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
     int known, fused, rc;
     pformat fmt;
 
-    rc = detect_decode(ctx, ws, bytes, len, name, &dec, res->error,
-                       sizeof res->error);
-    if (rc != 0)
-        goto out;
-    /* Plain text and Markdown known by name: controls and spaces in one
-     * pass (the format sniffer wants the text before the spaces). */
+    /* Plain text and Markdown known by name: decoding (when the bytes are
+     * UTF-8), controls and spaces in one pass (the format sniffer wants
+     * the text before the spaces). */
     fmt = fmt_from_name(name, &known);
     fused = known && (fmt == FMT_TEXT || fmt == FMT_MARKDOWN);
-    ctrl = fused ? clean_text(dec.u, &dec.len, dec.unit_bytes, dec.utf8,
-                              &nfc_from)
-                 : clean_controls(dec.u, &dec.len, dec.unit_bytes, dec.utf8,
-                                  0);
+    rc = fused && detect_utf8_first(ctx, bytes, len, name)
+             ? clean_utf8(bytes, len, &dec.u, &dec.len, &ctrl, &nfc_from)
+             : 1;
+    if (rc < 0)
+        goto out;
+    if (rc == 0) {
+        snprintf(dec.charset, sizeof dec.charset, "UTF-8");
+        dec.confidence = 100;
+        dec.utf8 = 1;
+    } else {
+        rc = detect_decode(ctx, ws, bytes, len, name, &dec, res->error,
+                           sizeof res->error);
+        if (rc != 0)
+            goto out;
+        ctrl = fused ? clean_text(dec.u, &dec.len, dec.unit_bytes, dec.utf8,
+                                  &nfc_from)
+                     : clean_controls(dec.u, &dec.len, dec.unit_bytes,
+                                      dec.utf8, 0);
+    }
     res->replaced_bytes = dec.bad_bytes + ctrl;
     snprintf(res->charset, sizeof res->charset, "%s", dec.charset);
     res->charset_confidence = dec.confidence;

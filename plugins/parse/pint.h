@@ -162,6 +162,11 @@ typedef struct pdecoded {
 
 int detect_decode(parse_ctx *ctx, pws *ws, const unsigned char *b, size_t n,
                   const char *name, pdecoded *out, char *err, size_t errlen);
+/* 1 when detect_decode() reads b as UTF-8 (charset "UTF-8", confidence
+ * 100) if it is well-formed UTF-8 without NUL and ESC: no byte order mark,
+ * no charset forced for name. */
+int detect_utf8_first(parse_ctx *ctx, const unsigned char *b, size_t n,
+                      const char *name);
 
 /* --- cleaning (clean.c) ---------------------------------------------------- */
 /* Newlines (CR, CRLF, NEL, LS, PS, VT, FF) to LF, or to a space when
@@ -178,6 +183,14 @@ void clean_spaces(UChar *u, int32_t *len, int32_t *nfc_from);
 /* clean_controls(keep_lines 0) and clean_spaces() in one pass. */
 size_t clean_text(UChar *u, int32_t *len, int unit_bytes, int utf8,
                   int32_t *nfc_from);
+/* Decoding and clean_text() in one pass, for the bytes that
+ * detect_decode() reads as UTF-8 when they are (detect_utf8_first()):
+ * *out (malloc'd, *len units, NUL after), the bytes of replaced controls
+ * in *ctrl_bytes.  Returns 0; 1 when the bytes are not well-formed UTF-8
+ * or have NUL or ESC (then detect_decode() decides; nothing is
+ * allocated); -ENOMEM or -E2BIG. */
+int clean_utf8(const unsigned char *b, size_t n, UChar **out, int32_t *len,
+               size_t *ctrl_bytes, int32_t *nfc_from);
 /* NFC of the whole buffer, whose units before from are NFC and end on a
  * normalization boundary (what clean_spaces() says; 0 when unknown); 0 or
  * a negative errno. */
