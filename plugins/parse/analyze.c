@@ -123,7 +123,7 @@ static int word_script(const UChar *s, int32_t p, int32_t q)
         UChar32 c;
         int sc;
         U16_NEXT(s, i, q, c);
-        sc = uscript_getScript(c, &e);
+        sc = c < 0x10000 ? pscript[c] : uscript_getScript(c, &e);
         if (U_SUCCESS(e) && sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED &&
             sc >= 0 && sc < USCRIPT_CODE_LIMIT)
             return sc;
@@ -241,36 +241,31 @@ static char *derive_title(UBreakIterator *bi, const UChar *s, int32_t n)
 }
 
 /* Appends the UTF-8 of s (lone surrogates become U+FFFD) to o8, whose
- * room is reserved (three bytes a unit); returns the code points, and sets
- * *digit when s has a non-ASCII decimal digit.  One pass. */
-static size_t put_utf8(sbuf *o8, const UChar *s, int32_t n, int *digit)
+ * room is reserved (three bytes a unit); returns the code points. */
+static size_t put_utf8(sbuf *o8, const UChar *s, int32_t n)
 {
     uint8_t *o = (uint8_t *)o8->s + o8->len, *o0 = o;
-    size_t cps = 0;
-    uint8_t cls = 0;
+    size_t pairs = 0;
     int32_t i = 0;
     while (i < n) {
         UChar32 c = s[i++];
-        cps++;
         if (c < 0x80) {
             *o++ = (uint8_t)c;
         } else if (c < 0x800) {
             *o++ = (uint8_t)(0xC0 | (c >> 6));
             *o++ = (uint8_t)(0x80 | (c & 0x3F));
-            cls |= ptab[c];
         } else if (!U16_IS_SURROGATE(c)) {
             *o++ = (uint8_t)(0xE0 | (c >> 12));
             *o++ = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
             *o++ = (uint8_t)(0x80 | (c & 0x3F));
-            cls |= ptab[c];
         } else if (U16_IS_LEAD(c) && i < n && U16_IS_TRAIL(s[i])) {
             c = U16_GET_SUPPLEMENTARY(c, s[i]);
             i++;
+            pairs++;
             *o++ = (uint8_t)(0xF0 | (c >> 18));
             *o++ = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
             *o++ = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
             *o++ = (uint8_t)(0x80 | (c & 0x3F));
-            cls |= pclass(c) & PC_DIGIT;
         } else {
             *o++ = 0xEF; /* U+FFFD */
             *o++ = 0xBF;
@@ -279,21 +274,28 @@ static size_t put_utf8(sbuf *o8, const UChar *s, int32_t n, int *digit)
     }
     o8->len += (size_t)(o - o0);
     o8->s[o8->len] = '\0';
-    if (cls & PC_DIGIT)
-        *digit = 1;
-    return cps;
+    return (size_t)n - pairs;
 }
 
 /* Every decimal digit as ASCII (not offset-aligned); NULL in *out when
- * the text has no non-ASCII digit (any == 0).  0 or -ENOMEM. */
-static int ascii_digits(const char *s, size_t n, int any, char **out,
-                        size_t *outlen)
+ * the text has no non-ASCII digit.  0 or -ENOMEM. */
+static int ascii_digits(const char *s, size_t n, char **out, size_t *outlen)
 {
     char *o;
     size_t w = 0;
     int32_t i = 0;
+    int any = 0;
     *out = NULL;
     *outlen = 0;
+    while ((size_t)i < n && !any) {
+        UChar32 c;
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        U8_NEXT((const uint8_t *)s, i, (int32_t)n, c);
+        any = c > 0 && (pclass(c) & PC_DIGIT);
+    }
     if (!any)
         return 0;
     o = malloc(n + 1);
@@ -448,14 +450,14 @@ static char *dup_or_null(const char *s)
 }
 
 int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
-            parse_result *res)
+            int digits, parse_result *res)
 {
     sbuf o8 = {0};
     binfo *bl = calloc(st->n_blocks + 1, sizeof *bl);
     int64_t *doc_scripts = calloc(USCRIPT_CODE_LIMIT, sizeof *doc_scripts);
     tally *t = calloc(1, sizeof *t);
     int64_t best = 0;
-    int rc = -ENOMEM, sc = -1, digits = 0;
+    int rc = -ENOMEM, sc = -1;
     const pblock *lead = NULL;
     size_t lead_i = 0;
 
@@ -473,7 +475,7 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
         bl[i].s8 = o8.len;
         if ((rc = sbuf_reserve(&o8, (size_t)b->len * 3)) < 0)
             goto out;
-        res->counts.chars += put_utf8(&o8, s, b->len, &digits) + (i ? 2 : 0);
+        res->counts.chars += put_utf8(&o8, s, b->len) + (i ? 2 : 0);
         bl[i].e8 = o8.len;
         if (b->kind == BK_PARA && !lead) {
             lead = b;
@@ -514,8 +516,8 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
                      : strdup("");
     if (!res->title || !res->lead)
         goto out;
-    if (ascii_digits(o8.s, o8.len, digits, &res->ascii_digits,
-                     &res->ascii_digits_len) < 0)
+    if (digits && ascii_digits(o8.s, o8.len, &res->ascii_digits,
+                               &res->ascii_digits_len) < 0)
         goto out;
     if ((st->source && !(res->source = strdup(st->source))) ||
         (st->source_url && !(res->source_url = strdup(st->source_url))) ||

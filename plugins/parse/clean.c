@@ -99,6 +99,7 @@ typedef struct spacer {
     int32_t nfc_from; /* -1 while the quick check holds */
     int32_t starter;  /* where the last character of class 0 starts */
     uint8_t ccc;      /* combining class of the last character */
+    uint8_t classes;  /* pclass() of the non-ASCII characters written */
 } spacer;
 
 static inline void sp_ascii(spacer *p, UChar c)
@@ -134,6 +135,7 @@ static inline void sp_other(spacer *p, UChar32 c)
         p->starter = p->w - 1;
         p->ccc = 0;
     }
+    p->classes |= k;
     if (p->nfc_from < 0) {
         if (k & PC_NFC_SAFE) {
             p->starter = p->w;
@@ -149,17 +151,20 @@ static inline void sp_other(spacer *p, UChar32 c)
     p->pending = p->line_start = 0;
 }
 
-static int32_t sp_end(spacer *p, int32_t *len)
+static void sp_end(spacer *p, int32_t *len, pclean *out)
 {
     p->u[p->w] = 0;
     *len = p->w;
-    return p->nfc_from < 0 ? p->w : p->nfc_from;
+    if (out) {
+        out->nfc_from = p->nfc_from < 0 ? p->w : p->nfc_from;
+        out->classes = p->classes;
+    }
 }
 
-void clean_spaces(UChar *u, int32_t *len, int32_t *nfc_from)
+void clean_spaces(UChar *u, int32_t *len, pclean *out)
 {
-    spacer p = {u, 0, 1, 0, -1, 0, 0};
-    int32_t r = 0, n = *len, from;
+    spacer p = {u, 0, 1, 0, -1, 0, 0, 0};
+    int32_t r = 0, n = *len;
     while (r < n) {
         UChar32 c = u[r];
         if (c < 0x80) {
@@ -170,15 +175,13 @@ void clean_spaces(UChar *u, int32_t *len, int32_t *nfc_from)
         U16_NEXT(u, r, n, c);
         sp_other(&p, c);
     }
-    from = sp_end(&p, len);
-    if (nfc_from)
-        *nfc_from = from;
+    sp_end(&p, len, out);
 }
 
 size_t clean_text(UChar *u, int32_t *len, int unit_bytes, int utf8,
-                  int32_t *nfc_from)
+                  pclean *out)
 {
-    spacer p = {u, 0, 1, 0, -1, 0, 0};
+    spacer p = {u, 0, 1, 0, -1, 0, 0, 0};
     int32_t r = 0, n = *len;
     size_t bytes = 0;
     while (r < n) {
@@ -202,7 +205,7 @@ size_t clean_text(UChar *u, int32_t *len, int unit_bytes, int utf8,
         else if (c)
             sp_ascii(&p, (UChar)c);
     }
-    *nfc_from = sp_end(&p, len);
+    sp_end(&p, len, out);
     return bytes;
 }
 
@@ -247,10 +250,10 @@ static inline int32_t utf8_next(const unsigned char *b, size_t n, size_t *i)
     return -1;
 }
 
-int clean_utf8(const unsigned char *b, size_t n, UChar **out, int32_t *len,
-               size_t *ctrl_bytes, int32_t *nfc_from)
+int clean_utf8(const unsigned char *b, size_t n, UChar **u, int32_t *len,
+               size_t *ctrl_bytes, pclean *out)
 {
-    spacer p = {NULL, 0, 1, 0, -1, 0, 0};
+    spacer p = {NULL, 0, 1, 0, -1, 0, 0, 0};
     size_t i = 0, bytes = 0;
     int32_t ulen;
     if (n > INT32_MAX - 1)
@@ -283,8 +286,8 @@ int clean_utf8(const unsigned char *b, size_t n, UChar **out, int32_t *len,
         else if (c)
             sp_ascii(&p, (UChar)c);
     }
-    *nfc_from = sp_end(&p, &ulen);
-    *out = p.u;
+    sp_end(&p, &ulen, out);
+    *u = p.u;
     *len = ulen;
     *ctrl_bytes = bytes;
     return 0;

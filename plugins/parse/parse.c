@@ -55,7 +55,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
     plines lines = {0};
     pstruct st = {0};
     size_t ctrl;
-    int32_t nfc_from = 0;
+    pclean cl = {0, 0xFF};
     int known, fused, rc;
     pformat fmt;
 
@@ -65,7 +65,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
     fmt = fmt_from_name(name, &known);
     fused = known && (fmt == FMT_TEXT || fmt == FMT_MARKDOWN);
     rc = fused && detect_utf8_first(ctx, bytes, len, name)
-             ? clean_utf8(bytes, len, &dec.u, &dec.len, &ctrl, &nfc_from)
+             ? clean_utf8(bytes, len, &dec.u, &dec.len, &ctrl, &cl)
              : 1;
     if (rc < 0)
         goto out;
@@ -79,7 +79,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
         if (rc != 0)
             goto out;
         ctrl = fused ? clean_text(dec.u, &dec.len, dec.unit_bytes, dec.utf8,
-                                  &nfc_from)
+                                  &cl)
                      : clean_controls(dec.u, &dec.len, dec.unit_bytes,
                                       dec.utf8, 0);
     }
@@ -129,7 +129,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
         clean_controls(x.text.s, &x.text.len, 0, 0, x.body == FMT_HTML);
     res->format = fmt_name(x.format);
     if (!fused)
-        clean_spaces(x.text.s, &x.text.len, &nfc_from);
+        clean_spaces(x.text.s, &x.text.len, &cl);
     if (!has_text(&x.text) && !x.title) {
         if (x.format == FMT_HTML || x.format == FMT_JSON)
             snprintf(res->error, sizeof res->error,
@@ -141,7 +141,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
         rc = PARSE_FAILED;
         goto out;
     }
-    if ((rc = clean_nfc(&x.text, nfc_from)) < 0 || (rc = lines_split(&x, &lines)) < 0 ||
+    if ((rc = clean_nfc(&x.text, cl.nfc_from)) < 0 || (rc = lines_split(&x, &lines)) < 0 ||
         (rc = structure_build(ctx->markers, &x, &lines, &st)) < 0)
         goto out;
     if (!st.n_blocks) {
@@ -150,7 +150,9 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
         rc = PARSE_FAILED;
         goto out;
     }
-    rc = analyze(ctx, ws, &x, &st, res);
+    /* The published text is made of the cleaned one, except for a title
+     * that HTML or JSON give. */
+    rc = analyze(ctx, ws, &x, &st, !fused || (cl.classes & PC_DIGIT), res);
 out:
     free(dec.u);
     pextract_free(&x);

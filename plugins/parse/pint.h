@@ -175,22 +175,29 @@ int detect_utf8_first(parse_ctx *ctx, const unsigned char *b, size_t n,
  * C1 control is 2 bytes in UTF-8). */
 size_t clean_controls(UChar *u, int32_t *len, int unit_bytes, int utf8,
                       int keep_lines);
+/* What the space cleaning found out about the text it wrote. */
+typedef struct pclean {
+    int32_t nfc_from; /* where clean_nfc() has to start looking: the
+                         length when the text is NFC; before it, the text
+                         is NFC up to a boundary */
+    uint8_t classes;  /* pclass() of its non-ASCII characters, or'ed */
+} pclean;
+
 /* Removes invisible characters and tatweel, makes runs of spaces one
- * space, trims lines; keeps every '\n'.  In place.  *nfc_from (may be
- * NULL): where clean_nfc() has to start looking (the new *len when the
- * text is NFC; before it, the text is NFC up to a boundary). */
-void clean_spaces(UChar *u, int32_t *len, int32_t *nfc_from);
-/* clean_controls(keep_lines 0) and clean_spaces() in one pass. */
+ * space, trims lines; keeps every '\n'.  In place.  *out may be NULL. */
+void clean_spaces(UChar *u, int32_t *len, pclean *out);
+/* clean_controls(keep_lines 0) and clean_spaces() in one pass; returns
+ * what clean_controls() does. */
 size_t clean_text(UChar *u, int32_t *len, int unit_bytes, int utf8,
-                  int32_t *nfc_from);
+                  pclean *out);
 /* Decoding and clean_text() in one pass, for the bytes that
  * detect_decode() reads as UTF-8 when they are (detect_utf8_first()):
- * *out (malloc'd, *len units, NUL after), the bytes of replaced controls
+ * *u (malloc'd, *len units, NUL after), the bytes of replaced controls
  * in *ctrl_bytes.  Returns 0; 1 when the bytes are not well-formed UTF-8
  * or have NUL or ESC (then detect_decode() decides; nothing is
  * allocated); -ENOMEM or -E2BIG. */
-int clean_utf8(const unsigned char *b, size_t n, UChar **out, int32_t *len,
-               size_t *ctrl_bytes, int32_t *nfc_from);
+int clean_utf8(const unsigned char *b, size_t n, UChar **u, int32_t *len,
+               size_t *ctrl_bytes, pclean *out);
 /* NFC of the whole buffer, whose units before from are NFC and end on a
  * normalization boundary (what clean_spaces() says; 0 when unknown); 0 or
  * a negative errno. */
@@ -246,8 +253,9 @@ int structure_build(const pmarkers *m, pextract *x, plines *lines,
 void pstruct_free(pstruct *s);
 
 /* --- analysis (analyze.c) -------------------------------------------------- */
+/* digits: 0 when the text has no non-ASCII decimal digit for sure. */
 int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
-            parse_result *res);
+            int digits, parse_result *res);
 
 /* --- character classes (text.c) -------------------------------------------
  * ICU's properties, cached for the BMP in a table filled once (ptab_init,
@@ -268,6 +276,8 @@ extern uint8_t ptab[65536];
 /* The simple case folding of a BMP character when the character and its
  * folding are PC_FOLD1 (ASCII: A-Z to a-z), else 0. */
 extern uint16_t pfold[65536];
+/* uscript_getScript() of a BMP character (USCRIPT_CODE_LIMIT <= 256). */
+extern uint8_t pscript[65536];
 void ptab_init(void);
 uint8_t ptab_slow(UChar32 c);
 static inline uint8_t pclass(UChar32 c)

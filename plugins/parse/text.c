@@ -4,11 +4,14 @@
 #include <pthread.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
+#include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
 uint8_t ptab[65536];
 uint16_t pfold[65536];
+uint8_t pscript[65536];
+_Static_assert(USCRIPT_CODE_LIMIT <= 256, "pscript holds script codes in a byte");
 static pthread_once_t ptab_once = PTHREAD_ONCE_INIT;
 
 uint8_t ptab_slow(UChar32 c)
@@ -45,8 +48,14 @@ uint8_t ptab_slow(UChar32 c)
 
 static void ptab_fill(void)
 {
-    for (UChar32 c = 0; c < 0x10000; c++)
+    for (UChar32 c = 0; c < 0x10000; c++) {
+        UErrorCode e = U_ZERO_ERROR;
+        UScriptCode sc = uscript_getScript(c, &e);
         ptab[c] = ptab_slow(c);
+        pscript[c] = (uint8_t)(U_SUCCESS(e) && sc >= 0 && sc < USCRIPT_CODE_LIMIT
+                                   ? sc
+                                   : USCRIPT_COMMON);
+    }
     for (UChar32 c = 0; c < 0x10000; c++) {
         UChar f;
         if (c < 0x80) {
