@@ -326,23 +326,46 @@ static void md_line(UChar *buf, pline *ln, pline *prev, int *code)
     ln->len = squeeze(buf + ln->start, n);
 }
 
+/* The first '\n' in s[i..n), or n: four units at a time (lines run to
+ * hundreds of units). */
+static int32_t find_nl(const UChar *s, int32_t i, int32_t n)
+{
+    const uint64_t ones = 0x0001000100010001ull, highs = 0x8000800080008000ull;
+    for (; i + 4 <= n; i += 4) {
+        uint64_t w, x;
+        memcpy(&w, s + i, 8);
+        x = w ^ (ones * '\n');
+        if ((x - ones) & ~x & highs)
+            break;
+    }
+    while (i < n && s[i] != '\n')
+        i++;
+    return i;
+}
+
 int lines_split(pextract *x, plines *out)
 {
     UChar *s = x->text.s;
     int32_t n = x->text.len, i = 0;
-    size_t count = 1, k = 0;
+    size_t cap = (size_t)n / 64 + 16, k = 0;
     int code = 0;
-    pline *v;
-    for (int32_t j = 0; j < n; j++)
-        count += s[j] == '\n';
-    v = calloc(count, sizeof *v);
+    pline *v = malloc(cap * sizeof *v);
     if (!v)
         return -ENOMEM;
-    while (k < count) {
-        int32_t e = i;
-        pline *ln = &v[k];
-        while (e < n && s[e] != '\n')
-            e++;
+    /* One line more than there are '\n'. */
+    for (;;) {
+        int32_t e = find_nl(s, i, n);
+        pline *ln;
+        if (k == cap) {
+            pline *nv = realloc(v, 2 * cap * sizeof *nv);
+            if (!nv) {
+                free(v);
+                return -ENOMEM;
+            }
+            v = nv;
+            cap *= 2;
+        }
+        ln = &v[k];
         ln->start = i;
         ln->len = e - i;
         ln->hint = k < x->n_lines ? x->hints[k] : HINT_NONE;
@@ -363,9 +386,11 @@ int lines_split(pextract *x, plines *out)
             }
         }
         k++;
+        if (e >= n)
+            break;
         i = e + 1;
     }
     out->v = v;
-    out->n = count;
+    out->n = k;
     return 0;
 }
