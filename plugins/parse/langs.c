@@ -10,6 +10,8 @@
 #include <unicode/ustring.h>
 
 #define WORD_MAX 48 /* longer words are never stop words */
+#define BLOOM_BITS 8192
+#define BLOOM_BIT(h) (((h) >> 19) & (BLOOM_BITS - 1))
 
 struct entry {
     uint32_t h; /* hash(w) */
@@ -25,6 +27,9 @@ struct plangs {
     struct entry *tab; /* open addressing, size cap (power of two) */
     size_t cap, used;
     int32_t maxlen; /* of the folded stop words */
+    /* A bit per BLOOM_BITS of hash values: clear, no stop word has one of
+     * them (most words are not stop words: the table is not read). */
+    uint64_t bloom[BLOOM_BITS / 64];
     /* The default language of each script, "" when none. */
     char script_lang[USCRIPT_CODE_LIMIT][16];
 };
@@ -156,6 +161,7 @@ static int add_word(plangs *l, const char *utf8, int prof)
         e->n = k;
         e->h = h;
         l->used++;
+        l->bloom[BLOOM_BIT(h) / 64] |= (uint64_t)1 << (BLOOM_BIT(h) % 64);
         if (k > l->maxlen)
             l->maxlen = k;
     }
@@ -323,7 +329,8 @@ uint64_t langs_lookup(const plangs *l, const UChar *w, int32_t n)
     if (!l || !l->used || n <= 0 || n > WORD_MAX)
         return 0;
     k = fold(w, n, f, &h);
-    if (k <= 0 || k > l->maxlen)
+    if (k <= 0 || k > l->maxlen ||
+        !(l->bloom[BLOOM_BIT(h) / 64] & ((uint64_t)1 << (BLOOM_BIT(h) % 64))))
         return 0;
     e = find_slot(l->tab, l->cap, f, k, h);
     return e->w ? e->mask : 0;
