@@ -269,6 +269,35 @@ int clean_utf8(const unsigned char *b, size_t n, UChar **u, int32_t *len,
             sp_ascii(&p, (UChar)c);
             continue;
         }
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (b[i + 1] & 0xC0) == 0x80) {
+            /* A run of two-byte letters (Arabic, Greek, Cyrillic, Hebrew)
+             * that are written as they are: what sp_other() does for
+             * them, with less to decide. */
+            int32_t cp = ((c & 0x1F) << 6) | (b[i + 1] & 0x3F);
+            uint8_t k = ptab[cp];
+            if (cp >= 0xA0 &&
+                (k & (PC_INVISIBLE | PC_HSPACE | PC_NFC_SAFE)) == PC_NFC_SAFE) {
+                if (p.pending)
+                    p.u[p.w++] = ' ';
+                p.pending = p.line_start = 0;
+                p.ccc = 0;
+                for (;;) {
+                    p.classes |= k;
+                    p.starter = p.w;
+                    p.u[p.w++] = (UChar)cp;
+                    i += 2;
+                    if (i + 1 >= n || (c = b[i]) < 0xC2 || c > 0xDF ||
+                        (b[i + 1] & 0xC0) != 0x80)
+                        break;
+                    cp = ((c & 0x1F) << 6) | (b[i + 1] & 0x3F);
+                    k = ptab[cp];
+                    if (cp < 0xA0 || (k & (PC_INVISIBLE | PC_HSPACE |
+                                           PC_NFC_SAFE)) != PC_NFC_SAFE)
+                        break;
+                }
+                continue;
+            }
+        }
         if (c < 0x80) {
             i++;
             if (c == 0 || c == 0x1B) /* maybe UTF-16, or ISO-2022 */
