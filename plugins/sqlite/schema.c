@@ -540,6 +540,20 @@ int schema_open_reader(const char *path, sqlite3 **out, char *err,
         e = -EPROTO;
         goto out;
     }
+    {
+        /* the terms (and the end mark rank.h needs) of this build */
+        char *terms = schema_state_get(db, "terms");
+        int same = terms && strcmp(terms, TERMS_VERSION) == 0;
+        sqlite3_free(terms);
+        if (!same) {
+            snprintf(err, errlen,
+                     "%s: the full-text index was built by another version "
+                     "of inboxd: start inboxd once to rebuild it",
+                     path);
+            e = -EPROTO;
+            goto out;
+        }
+    }
     /* Searches read a few MB of index pages scattered over the file:
      * mapped, they are read from the page cache without a copy and a
      * system call each (SQLite remaps when the writer grows the file). */
