@@ -250,6 +250,36 @@ static inline int32_t utf8_next(const unsigned char *b, size_t n, size_t *i)
     return -1;
 }
 
+/* 1 when b[i] starts one of the common characters that the cleaning
+ * writes as they are (with a space before when one is pending): ASCII
+ * letters, digits and punctuation, two-byte letters (Arabic, Greek,
+ * Cyrillic, Hebrew) that are not spaces nor invisible and are NFC starters;
+ * the character in *cp, its class in *k (0 for ASCII), its length in
+ * *adv. */
+static inline int word_char(const unsigned char *b, size_t n, size_t i,
+                            int32_t *cp, uint8_t *k, int *adv)
+{
+    int32_t c = b[i], x;
+    uint8_t kk;
+    if (c > 0x20 && c < 0x7F) {
+        *cp = c;
+        *k = 0;
+        *adv = 1;
+        return 1;
+    }
+    if (c < 0xC2 || c > 0xDF || i + 1 >= n || (b[i + 1] & 0xC0) != 0x80)
+        return 0;
+    x = ((c & 0x1F) << 6) | (b[i + 1] & 0x3F);
+    kk = ptab[x];
+    if (x < 0xA0 ||
+        (kk & (PC_INVISIBLE | PC_HSPACE | PC_NFC_SAFE)) != PC_NFC_SAFE)
+        return 0;
+    *cp = x;
+    *k = kk;
+    *adv = 2;
+    return 1;
+}
+
 int clean_utf8(const unsigned char *b, size_t n, UChar **u, int32_t *len,
                size_t *ctrl_bytes, pclean *out)
 {
@@ -263,40 +293,29 @@ int clean_utf8(const unsigned char *b, size_t n, UChar **u, int32_t *len,
     if (!p.u)
         return -ENOMEM;
     while (i < n) {
-        int32_t c = b[i];
+        int32_t c, cp;
+        uint8_t k;
+        int adv;
+        if (word_char(b, n, i, &cp, &k, &adv)) {
+            /* A run of characters written as they are: what sp_ascii()
+             * and sp_other() do for them, with less to decide. */
+            if (p.pending)
+                p.u[p.w++] = ' ';
+            p.pending = p.line_start = 0;
+            p.ccc = 0;
+            do {
+                p.classes |= k;
+                p.starter = p.w;
+                p.u[p.w++] = (UChar)cp;
+                i += (size_t)adv;
+            } while (i < n && word_char(b, n, i, &cp, &k, &adv));
+            continue;
+        }
+        c = b[i];
         if (c >= 0x20 && c < 0x7F) {
             i++;
             sp_ascii(&p, (UChar)c);
             continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (b[i + 1] & 0xC0) == 0x80) {
-            /* A run of two-byte letters (Arabic, Greek, Cyrillic, Hebrew)
-             * that are written as they are: what sp_other() does for
-             * them, with less to decide. */
-            int32_t cp = ((c & 0x1F) << 6) | (b[i + 1] & 0x3F);
-            uint8_t k = ptab[cp];
-            if (cp >= 0xA0 &&
-                (k & (PC_INVISIBLE | PC_HSPACE | PC_NFC_SAFE)) == PC_NFC_SAFE) {
-                if (p.pending)
-                    p.u[p.w++] = ' ';
-                p.pending = p.line_start = 0;
-                p.ccc = 0;
-                for (;;) {
-                    p.classes |= k;
-                    p.starter = p.w;
-                    p.u[p.w++] = (UChar)cp;
-                    i += 2;
-                    if (i + 1 >= n || (c = b[i]) < 0xC2 || c > 0xDF ||
-                        (b[i + 1] & 0xC0) != 0x80)
-                        break;
-                    cp = ((c & 0x1F) << 6) | (b[i + 1] & 0x3F);
-                    k = ptab[cp];
-                    if (cp < 0xA0 || (k & (PC_INVISIBLE | PC_HSPACE |
-                                           PC_NFC_SAFE)) != PC_NFC_SAFE)
-                        break;
-                }
-                continue;
-            }
         }
         if (c < 0x80) {
             i++;
