@@ -22,6 +22,7 @@
 
 typedef struct binfo {
     size_t s8, e8;     /* byte offsets in the output */
+    int32_t first_end; /* where the first ICU sentence ends (units) */
     int64_t letters;
     int script;
     char lang[16];
@@ -174,16 +175,23 @@ static size_t scan_words(const plangs *l, tally *t, UBreakIterator *bi,
     return words;
 }
 
-static size_t count_sentences(UBreakIterator *bi, const UChar *s, int32_t n)
+/* The sentences of a block; *first_end: the end of the first one (n when
+ * there is none). */
+static size_t count_sentences(UBreakIterator *bi, const UChar *s, int32_t n,
+                              int32_t *first_end)
 {
     UErrorCode e = U_ZERO_ERROR;
     size_t k = 0;
     int32_t p, q;
+    *first_end = n;
     ubrk_setText(bi, s, n, &e);
     if (U_FAILURE(e))
         return 0;
     p = ubrk_first(bi);
-    for (q = ubrk_next(bi); q != UBRK_DONE; p = q, q = ubrk_next(bi)) {
+    q = ubrk_next(bi);
+    if (q != UBRK_DONE)
+        *first_end = q;
+    for (; q != UBRK_DONE; p = q, q = ubrk_next(bi)) {
         int32_t i = p;
         while (i < q) {
             UChar32 c;
@@ -197,22 +205,14 @@ static size_t count_sentences(UBreakIterator *bi, const UChar *s, int32_t n)
     return k;
 }
 
-/* The first sentence of s, without a final full stop, at most
- * TITLE_MAX_CP code points (cut on a space, with an ellipsis). */
-static char *derive_title(UBreakIterator *bi, const UChar *s, int32_t n)
+/* The first sentence of s (which ends at end, what count_sentences()
+ * found), without a final full stop, at most TITLE_MAX_CP code points (cut
+ * on a space, with an ellipsis). */
+static char *derive_title(const UChar *s, int32_t end)
 {
-    UErrorCode e = U_ZERO_ERROR;
-    int32_t end = n, i = 0, cp = 0, last_space = -1;
+    int32_t i = 0, cp = 0, last_space = -1;
     ubuf t = {0};
     char *out;
-    if (n > 0) {
-        ubrk_setText(bi, s, n, &e);
-        if (U_SUCCESS(e)) {
-            int32_t q = ubrk_following(bi, 0);
-            if (q != UBRK_DONE)
-                end = q;
-        }
-    }
     while (end > 0 && s[end - 1] == ' ')
         end--;
     if (end > 0 && !txt_ends_with_question(s, end) &&
@@ -484,7 +484,8 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
         res->counts.paragraphs += b->kind == BK_PARA;
         res->counts.words +=
             scan_words(ctx->langs, t, ws->words, s, b->len);
-        res->counts.sentences += count_sentences(ws->sentences, s, b->len);
+        res->counts.sentences +=
+            count_sentences(ws->sentences, s, b->len, &bl[i].first_end);
         finish_block(ctx->langs, t, &bl[i], doc_scripts);
     }
     rc = -ENOMEM;
@@ -506,10 +507,11 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
     if (st->title) {
         res->title = strdup(st->title);
     } else {
-        const pblock *tb = lead ? lead : st->n_blocks ? &st->blocks[0] : NULL;
-        res->title = tb ? derive_title(ws->sentences, st->buf.s + tb->start,
-                                       tb->len)
-                        : strdup("");
+        /* The lead's (or the first block's) first sentence. */
+        size_t ti = lead ? lead_i : 0;
+        res->title = st->n_blocks ? derive_title(st->buf.s + st->blocks[ti].start,
+                                                 bl[ti].first_end)
+                                  : strdup("");
     }
     /* The lead is in the text already. */
     res->lead = lead ? mem_dup(o8.s + bl[lead_i].s8, bl[lead_i].e8 - bl[lead_i].s8)
