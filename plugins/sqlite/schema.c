@@ -12,9 +12,6 @@
 #include "tokenizer.h"
 #include "walbuf.h"
 
-/* The reader's memory map: an address-space reservation, not memory. */
-#define READER_MMAP_BYTES "4294967296"
-
 /* The terms the full-text index holds depend on these; a change rebuilds. */
 #define TERMS_STR(t, s) "tok" #t ".stem" #s
 #define TERMS_X(t, s) TERMS_STR(t, s)
@@ -554,10 +551,6 @@ int schema_open_reader(const char *path, sqlite3 **out, char *err,
             goto out;
         }
     }
-    /* Searches read a few MB of index pages scattered over the file:
-     * mapped, they are read from the page cache without a copy and a
-     * system call each (SQLite remaps when the writer grows the file). */
-    sqlite3_exec(db, "PRAGMA mmap_size = " READER_MMAP_BYTES, NULL, NULL, NULL);
     *out = db;
     return 0;
 out:
