@@ -55,6 +55,8 @@ static UChar32 first_fold(const UChar *s, int32_t n)
         return -1;
     U16_GET(s, 0, 0, n, c);
     f = u_foldCase(c, U_FOLD_CASE_DEFAULT);
+    if (pclass(c) & PC_FOLD1) /* simple folding is full folding */
+        return f;
     k = u_strFoldCase(full, 8, s, U16_LENGTH(c), U_FOLD_CASE_DEFAULT, &e);
     if (U_FAILURE(e) || k != U16_LENGTH(f))
         return -1;
