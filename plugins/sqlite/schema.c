@@ -12,6 +12,9 @@
 #include "tokenizer.h"
 #include "walbuf.h"
 
+/* The reader's page cache, KiB: at most, allocated as pages are read. */
+#define READER_CACHE_KIB "32768"
+
 /* The terms the full-text index holds depend on these; a change rebuilds. */
 #define TERMS_STR(t, s) "tok" #t ".stem" #s
 #define TERMS_X(t, s) TERMS_STR(t, s)
@@ -551,6 +554,11 @@ int schema_open_reader(const char *path, sqlite3 **out, char *err,
             goto out;
         }
     }
+    /* A search reads its words' position lists more than once (the
+     * ranking, their document counts, the snippets): a cache that holds
+     * them all reads each page once (pages are allocated on use). */
+    sqlite3_exec(db, "PRAGMA cache_size = -" READER_CACHE_KIB, NULL, NULL,
+                 NULL);
     *out = db;
     return 0;
 out:
