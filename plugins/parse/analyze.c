@@ -36,6 +36,7 @@ typedef struct tally {
     uint32_t hits[LANGS_MAX];
     uint32_t lookups;
     uint64_t mask_cache[USCRIPT_CODE_LIMIT];
+    int32_t maxlen_cache[USCRIPT_CODE_LIMIT];
     uint8_t mask_known[USCRIPT_CODE_LIMIT];
 } tally;
 
@@ -43,6 +44,7 @@ static uint64_t script_mask(const plangs *l, tally *t, int sc)
 {
     if (!t->mask_known[sc]) {
         t->mask_cache[sc] = langs_script_mask(l, (UScriptCode)sc);
+        t->maxlen_cache[sc] = langs_max_len(l, t->mask_cache[sc]);
         t->mask_known[sc] = 1;
     }
     return t->mask_cache[sc];
@@ -165,7 +167,8 @@ static size_t scan_words(const plangs *l, tally *t, UBreakIterator *bi,
          * first words of a block are evidence enough. */
         if ((mask & (mask - 1)) && t->lookups < LOOKUPS_PER_BLOCK) {
             t->lookups++;
-            uint64_t hit = langs_lookup(l, s + p, q - p) & mask;
+            uint64_t hit = langs_lookup_in(l, s + p, q - p, mask,
+                                           t->maxlen_cache[sc]);
             while (hit) {
                 t->hits[__builtin_ctzll(hit)]++;
                 hit &= hit - 1;

@@ -27,6 +27,7 @@ struct plangs {
     struct entry *tab; /* open addressing, size cap (power of two) */
     size_t cap, used;
     int32_t maxlen; /* of the folded stop words */
+    int32_t maxlen_of[LANGS_MAX]; /* of each profile's */
     /* A bit per BLOOM_BITS of hash values: clear, no stop word has one of
      * them (most words are not stop words: the table is not read). */
     uint64_t bloom[BLOOM_BITS / 64];
@@ -166,6 +167,8 @@ static int add_word(plangs *l, const char *utf8, int prof)
             l->maxlen = k;
     }
     e->mask |= (uint64_t)1 << prof;
+    if (k > l->maxlen_of[prof])
+        l->maxlen_of[prof] = k;
     return 0;
 }
 
@@ -334,6 +337,30 @@ uint64_t langs_lookup(const plangs *l, const UChar *w, int32_t n)
         return 0;
     e = find_slot(l->tab, l->cap, f, k, h);
     return e->w ? e->mask : 0;
+}
+
+int32_t langs_max_len(const plangs *l, uint64_t mask)
+{
+    int32_t m = 0;
+    for (int i = 0; l && i < l->n; i++)
+        if ((mask & ((uint64_t)1 << i)) && l->maxlen_of[i] > m)
+            m = l->maxlen_of[i];
+    return m;
+}
+
+uint64_t langs_lookup_in(const plangs *l, const UChar *w, int32_t n,
+                         uint64_t mask, int32_t maxlen)
+{
+    if (n > maxlen && n <= WORD_MAX) {
+        /* When every character folds to one, the folded word is as long
+         * as the word: longer than the profiles' stop words. */
+        int32_t k = 0;
+        while (k < n && pfold[w[k]])
+            k++;
+        if (k == n)
+            return 0;
+    }
+    return langs_lookup(l, w, n) & mask;
 }
 
 uint64_t langs_script_mask(const plangs *l, UScriptCode sc)

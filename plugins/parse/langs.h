@@ -24,6 +24,12 @@ const char *langs_name(const plangs *l, int i);
 /* Bit i set: word (any case, any normalization) is a stop word of profile
  * i. */
 uint64_t langs_lookup(const plangs *l, const UChar *w, int32_t n);
+/* The longest (folded) stop word of the profiles of mask. */
+int32_t langs_max_len(const plangs *l, uint64_t mask);
+/* langs_lookup() & mask, where maxlen = langs_max_len(l, mask): most
+ * words longer than that are not folded at all. */
+uint64_t langs_lookup_in(const plangs *l, const UChar *w, int32_t n,
+                         uint64_t mask, int32_t maxlen);
 /* Profiles written in script sc. */
 uint64_t langs_script_mask(const plangs *l, UScriptCode sc);
 /* The language of text in script sc when the stop words do not decide, or
