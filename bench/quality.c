@@ -103,13 +103,17 @@ int bn_quality(struct bn_run *r)
     if (r->inboxd_db[0]) {
         const char *why = NULL;
         struct bn_usage u;
-        char *args[] = {r->inboxd_db, qpath, NULL};
+        char ctl[4400];
+        snprintf(ctl, sizeof ctl, "%s/inboxctl", r->o->build);
+        char *args[] = {r->inboxd_db, qpath, bn_is_exec(ctl) ? ctl : NULL, NULL};
         bn_log("query: the words and two-word queries through the sqlite plugin's query layer");
         json_t *o = bn_tool_json(r, "bench-query", args, "query", &u, &why);
         if (o) {
             counts = json_incref(json_object_get(o, "counts"));
             json_t *lat = json_object_get(o, "latency");
             json_object_set_new(lat, "index_docs", json_incref(json_object_get(o, "docs")));
+            if (json_object_get(o, "cold"))
+                json_object_set_new(lat, "cold", json_incref(json_object_get(o, "cold")));
             json_object_set_new(r->res, "query", json_incref(lat));
             json_decref(o);
         } else

@@ -175,6 +175,11 @@ static void sections(json_t *res)
                num_at(res, "query.limit"), num_at(res, "query.runs"),
                num_at(res, "query.index_docs"), num_at(res, "query.p50_ms"),
                num_at(res, "query.p99_ms"), num_at(res, "query.max_ms"));
+    if (!skipped(res, "query") && json_object_get(json_object_get(res, "query"), "cold"))
+        printf("  as a user runs it (one inboxctl search process each, %.0f runs): p50 %.2f "
+               "ms, p99 %.2f ms, max %.2f ms\n",
+               num_at(res, "query.cold.runs"), num_at(res, "query.cold.p50_ms"),
+               num_at(res, "query.cold.p99_ms"), num_at(res, "query.cold.max_ms"));
 }
 
 /* Checks bench/goals.json against res; adds res "goals". */

@@ -10,14 +10,23 @@
  *
  * Prints {"docs": N, "counts": {word: hits}, "latency": {"queries",
  * "runs", "limit", "p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms"}}.
+ *
+ * bench-query DB QUERIES.json INBOXCTL adds "cold": the same statistics
+ * for each two-word query run COLD_REPEAT times as a user runs it, one
+ * `INBOXCTL --db DB search QUERY --limit L --json` process each (start,
+ * ICU and SQLite set-up, an empty page cache), output to /dev/null.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "query.h"
 #include "schema.h"
@@ -89,6 +98,46 @@ static long count(sqlite3 *db, const char *q)
     return n;
 }
 
+#define COLD_REPEAT 5
+
+extern char **environ;
+
+/* One inboxctl search process; its wall time in ms, or -1. */
+static double cold_run(const char *ctl, const char *db, const char *q,
+                       int limit)
+{
+    char lim[32];
+    char *argv[] = {(char *)ctl, "--db", (char *)db, "search", (char *)q,
+                    "--limit", lim, "--json", NULL};
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int st;
+    double t0;
+    snprintf(lim, sizeof lim, "%d", limit);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    t0 = now();
+    if (posix_spawn(&pid, ctl, &fa, NULL, argv, environ) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return -1;
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return -1;
+    return (now() - t0) * 1000;
+}
+
+static json_t *stats(const double *v, size_t n, size_t nq, int limit)
+{
+    double sum = 0;
+    for (size_t k = 0; k < n; k++)
+        sum += v[k];
+    return json_pack("{s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f}", "queries", (int)nq, "runs",
+                     (int)n, "limit", limit, "p50_ms", quantile(v, n, 0.5), "p90_ms",
+                     quantile(v, n, 0.9), "p99_ms", quantile(v, n, 0.99), "max_ms",
+                     n ? v[n - 1] : 0.0, "mean_ms", n ? sum / (double)n : 0.0);
+}
+
 int main(int argc, char **argv)
 {
     sqlite3 *db = NULL;
@@ -98,8 +147,8 @@ int main(int argc, char **argv)
     char err[512];
     int rc = 1;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: bench-query DB QUERIES.json\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: bench-query DB QUERIES.json [INBOXCTL]\n");
         return 2;
     }
     spec = json_load_file(argv[2], 0, &jerr);
@@ -156,15 +205,28 @@ int main(int argc, char **argv)
         }
     }
     qsort(lat, n, sizeof *lat, cmp_double);
-    double sum = 0;
-    for (size_t k = 0; k < n; k++)
-        sum += lat[k];
-    json_object_set_new(
-        out, "latency",
-        json_pack("{s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f}", "queries", (int)nq, "runs", (int)n,
-                  "limit", limit, "p50_ms", quantile(lat, n, 0.5), "p90_ms",
-                  quantile(lat, n, 0.9), "p99_ms", quantile(lat, n, 0.99), "max_ms",
-                  n ? lat[n - 1] : 0.0, "mean_ms", n ? sum / (double)n : 0.0));
+    json_object_set_new(out, "latency", stats(lat, n, nq, limit));
+    if (argc == 4) {
+        double *cold = calloc(nq * COLD_REPEAT + 1, sizeof *cold);
+        size_t nc = 0;
+        if (!cold)
+            goto out;
+        json_array_foreach(two, i, w)
+        {
+            const char *q = json_string_value(w);
+            for (int k = 0; q && k < COLD_REPEAT; k++) {
+                double ms = cold_run(argv[3], argv[1], q, limit);
+                if (ms < 0) {
+                    fprintf(stderr, "bench-query: %s search '%s' failed\n", argv[3], q);
+                    break;
+                }
+                cold[nc++] = ms;
+            }
+        }
+        qsort(cold, nc, sizeof *cold, cmp_double);
+        json_object_set_new(out, "cold", stats(cold, nc, nq, limit));
+        free(cold);
+    }
     char *s = json_dumps(out, JSON_COMPACT);
     if (s) {
         printf("%s\n", s);
