@@ -57,7 +57,7 @@ static const char *decide_lang(const plangs *l, tally *t, int sc)
     if (mask) {
         int best = -1;
         uint32_t bh = 0, second = 0;
-        for (int i = 0; i < langs_count(l); i++) {
+        for (int i = 0, nl = langs_count(l); i < nl; i++) {
             if (!(mask & ((uint64_t)1 << i)))
                 continue;
             if (t->hits[i] > bh) {
@@ -350,7 +350,7 @@ static void share_add(struct share *sh, size_t *ns, int script,
             break;
     if (j == *ns) {
         sh[j].script = script;
-        snprintf(sh[j].lang, sizeof sh[j].lang, "%s", lang);
+        str_copy(sh[j].lang, sizeof sh[j].lang, lang);
         sh[j].letters = 0;
         (*ns)++;
     }
@@ -380,7 +380,7 @@ static int languages(binfo *bl, size_t nb, parse_result *res)
                 (!best || by[j].letters > best->letters))
                 best = &by[j];
         if (best)
-            snprintf(bl[i].lang, sizeof bl[i].lang, "%s", best->lang);
+            str_copy(bl[i].lang, sizeof bl[i].lang, best->lang);
     }
     for (size_t i = 0; i < nb; i++) {
         if (!bl[i].letters || !strcmp(bl[i].lang, "und"))
@@ -393,14 +393,14 @@ static int languages(binfo *bl, size_t nb, parse_result *res)
         if (!res->langs)
             goto out;
         for (size_t j = 0; j < ndoc; j++) {
-            snprintf(res->langs[j].lang, sizeof res->langs[j].lang, "%s",
+            str_copy(res->langs[j].lang, sizeof res->langs[j].lang,
                      doc[j].lang);
             res->langs[j].share = (double)doc[j].letters / (double)total;
         }
         res->n_langs = ndoc;
         qsort(res->langs, ndoc, sizeof *res->langs, cmp_share);
     }
-    snprintf(res->lang, sizeof res->lang, "%s",
+    str_copy(res->lang, sizeof res->lang,
              ndoc ? res->langs[0].lang : "und");
     rc = 0;
 out:
@@ -429,7 +429,7 @@ static int spans(const pstruct *st, const binfo *bl, uint8_t kind,
         s->start = bl[i].s8;
         s->end = bl[i].e8;
         memcpy(s->lang, bl[i].lang, sizeof s->lang);
-        snprintf(s->script, sizeof s->script, "%s",
+        str_copy(s->script, sizeof s->script,
                  bl[i].letters ? uscript_getShortName((UScriptCode)bl[i].script)
                                : "Zyyy");
     }
@@ -498,7 +498,7 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
             sc = i;
         }
     }
-    snprintf(res->script, sizeof res->script, "%s",
+    str_copy(res->script, sizeof res->script,
              sc >= 0 ? uscript_getShortName((UScriptCode)sc) : "Zyyy");
     if ((rc = languages(bl, st->n_blocks, res)) < 0 ||
         (rc = spans(st, bl, BK_PARA, &res->paragraphs, &res->n_paragraphs)) <

@@ -170,6 +170,17 @@ char *u_to_utf8_dup(const UChar *s, int32_t n)
     return b.s;
 }
 
+void str_copy(char *dst, size_t cap, const char *src)
+{
+    size_t k = src ? strlen(src) : 0;
+    if (!cap)
+        return;
+    if (k >= cap)
+        k = cap - 1;
+    memcpy(dst, src, k);
+    dst[k] = '\0';
+}
+
 void perr(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;

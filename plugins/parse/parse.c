@@ -70,7 +70,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
     if (rc < 0)
         goto out;
     if (rc == 0) {
-        snprintf(dec.charset, sizeof dec.charset, "UTF-8");
+        str_copy(dec.charset, sizeof dec.charset, "UTF-8");
         dec.confidence = 100;
         dec.utf8 = 1;
     } else {
@@ -84,7 +84,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
                                       dec.utf8, 0);
     }
     res->replaced_bytes = dec.bad_bytes + ctrl;
-    snprintf(res->charset, sizeof res->charset, "%s", dec.charset);
+    str_copy(res->charset, sizeof res->charset, dec.charset);
     res->charset_confidence = dec.confidence;
     if ((double)res->replaced_bytes > ctx->max_undecodable * (double)len) {
         double pct = 100.0 * (double)res->replaced_bytes / (double)len;

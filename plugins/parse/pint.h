@@ -56,6 +56,8 @@ void sbuf_free(sbuf *b);
 /* A malloc'd UTF-8 copy of UTF-16, or NULL on out of memory. */
 char *u_to_utf8_dup(const UChar *s, int32_t n);
 
+/* snprintf(dst, cap, "%s", src) without the formatting (src NULL: ""). */
+void str_copy(char *dst, size_t cap, const char *src);
 /* Safe message formatting into a fixed buffer. */
 void perr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
