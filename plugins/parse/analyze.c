@@ -28,8 +28,11 @@ typedef struct binfo {
     char lang[16];
 } binfo;
 
-/* Per-block tallies, reset between blocks. */
-typedef struct tally {
+/* Per-block tallies, reset between blocks, and the document's letters per
+ * script; kept in the workspace from one document to the next (with the
+ * profiles of each script, which do not change). */
+typedef struct ptally {
+    int64_t doc_scripts[USCRIPT_CODE_LIMIT];
     int64_t by_script[USCRIPT_CODE_LIMIT];
     int touched[USCRIPT_CODE_LIMIT];
     int n_touched;
@@ -457,19 +460,21 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
 {
     sbuf o8 = {0};
     binfo *bl = calloc(st->n_blocks + 1, sizeof *bl);
-    int64_t *doc_scripts = calloc(USCRIPT_CODE_LIMIT, sizeof *doc_scripts);
-    tally *t = calloc(1, sizeof *t);
-    int64_t best = 0;
-    int rc = -ENOMEM, sc = -1;
+    tally *t = ws->tally ? ws->tally : (ws->tally = calloc(1, sizeof *t));
+    int64_t best = 0, *doc_scripts;
+    int rc = -ENOMEM, sc = -1, dirty = 0;
     const pblock *lead = NULL;
     size_t lead_i = 0;
 
-    if (!bl || !doc_scripts || !t)
+    if (!bl || !t)
         goto out;
+    doc_scripts = t->doc_scripts;
+    memset(doc_scripts, 0, sizeof t->doc_scripts);
     /* Untouched pages cost nothing: reserve the worst case. */
     if ((rc = sbuf_reserve(&o8, (size_t)st->buf.len * 3 +
                                     2 * st->n_blocks + 16)) < 0)
         goto out;
+    dirty = 1; /* until the blocks are done: the tallies are reset */
     for (size_t i = 0; i < st->n_blocks; i++) {
         const pblock *b = &st->blocks[i];
         const UChar *s = st->buf.s + b->start;
@@ -491,6 +496,7 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
             count_sentences(ws->sentences, s, b->len, &bl[i].first_end);
         finish_block(ctx->langs, t, &bl[i], doc_scripts);
     }
+    dirty = 0;
     rc = -ENOMEM;
     for (int i = 0; i < USCRIPT_CODE_LIMIT; i++) {
         if (doc_scripts[i] > best) {
@@ -545,9 +551,11 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
     o8.s = NULL;
     rc = 0;
 out:
+    if (dirty) {
+        free(ws->tally);
+        ws->tally = NULL;
+    }
     sbuf_free(&o8);
     free(bl);
-    free(doc_scripts);
-    free(t);
     return rc;
 }

@@ -23,6 +23,7 @@ static pws *ws_free(pws *ws)
     ucsdet_close(ws->csd);
     ubrk_close(ws->words);
     ubrk_close(ws->sentences);
+    free(ws->tally);
     free(ws);
     return NULL;
 }

@@ -78,6 +78,7 @@ typedef struct pws {
     UCharsetDetector *csd;
     UBreakIterator *words;
     UBreakIterator *sentences;
+    struct ptally *tally; /* analyze.c's tallies (owned, malloc'd) */
 } pws;
 
 struct parse_ctx {
