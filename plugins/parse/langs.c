@@ -351,16 +351,26 @@ int32_t langs_max_len(const plangs *l, uint64_t mask)
 uint64_t langs_lookup_in(const plangs *l, const UChar *w, int32_t n,
                          uint64_t mask, int32_t maxlen)
 {
-    if (n > maxlen && n <= WORD_MAX) {
-        /* When every character folds to one, the folded word is as long
-         * as the word: longer than the profiles' stop words. */
-        int32_t k = 0;
-        while (k < n && pfold[w[k]])
-            k++;
-        if (k == n)
-            return 0;
+    UChar f[WORD_MAX];
+    uint32_t h = HASH_INIT;
+    int32_t k;
+    struct entry *e;
+    if (!l || !l->used || n <= 0 || n > WORD_MAX)
+        return 0;
+    /* fold()'s fast path, inline: every character folds to one. */
+    for (k = 0; k < n; k++) {
+        UChar c = pfold[w[k]];
+        if (!c)
+            return langs_lookup(l, w, n) & mask;
+        f[k] = c;
+        h = HASH_STEP(h, c);
     }
-    return langs_lookup(l, w, n) & mask;
+    /* The folded word is as long as the word. */
+    if (n > maxlen ||
+        !(l->bloom[BLOOM_BIT(h) / 64] & ((uint64_t)1 << (BLOOM_BIT(h) % 64))))
+        return 0;
+    e = find_slot(l->tab, l->cap, f, n, h);
+    return e->w ? e->mask & mask : 0;
 }
 
 uint64_t langs_script_mask(const plangs *l, UScriptCode sc)
