@@ -41,6 +41,7 @@ typedef struct ptally {
     uint64_t mask_cache[USCRIPT_CODE_LIMIT];
     int32_t maxlen_cache[USCRIPT_CODE_LIMIT];
     uint8_t mask_known[USCRIPT_CODE_LIMIT];
+    int fold1; /* every character of the text is PC_FOLD1 */
 } tally;
 
 static uint64_t script_mask(const plangs *l, tally *t, int sc)
@@ -170,6 +171,10 @@ static size_t scan_words(const plangs *l, tally *t, UBreakIterator *bi,
          * first words of a block are evidence enough. */
         if ((mask & (mask - 1)) && t->lookups < LOOKUPS_PER_BLOCK) {
             t->lookups++;
+            /* A word of PC_FOLD1 characters longer than the profiles'
+             * stop words is none of them. */
+            if (t->fold1 && q - p > t->maxlen_cache[sc])
+                continue;
             uint64_t hit = langs_lookup_in(l, s + p, q - p, mask,
                                            t->maxlen_cache[sc]);
             while (hit) {
@@ -456,7 +461,7 @@ static char *dup_or_null(const char *s)
 }
 
 int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
-            int digits, parse_result *res)
+            const pclean *cl, parse_result *res)
 {
     sbuf o8 = {0};
     binfo *bl = calloc(st->n_blocks + 1, sizeof *bl);
@@ -470,6 +475,7 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
         goto out;
     doc_scripts = t->doc_scripts;
     memset(doc_scripts, 0, sizeof t->doc_scripts);
+    t->fold1 = cl && (cl->common & PC_FOLD1);
     /* Untouched pages cost nothing: reserve the worst case. */
     if ((rc = sbuf_reserve(&o8, (size_t)st->buf.len * 3 +
                                     2 * st->n_blocks + 16)) < 0)
@@ -527,8 +533,9 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
                      : strdup("");
     if (!res->title || !res->lead)
         goto out;
-    if (digits && ascii_digits(o8.s, o8.len, &res->ascii_digits,
-                               &res->ascii_digits_len) < 0)
+    if ((!cl || (cl->classes & PC_DIGIT)) &&
+        ascii_digits(o8.s, o8.len, &res->ascii_digits,
+                     &res->ascii_digits_len) < 0)
         goto out;
     if ((st->source && !(res->source = strdup(st->source))) ||
         (st->source_url && !(res->source_url = strdup(st->source_url))) ||

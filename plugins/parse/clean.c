@@ -100,6 +100,7 @@ typedef struct spacer {
     int32_t starter;  /* where the last character of class 0 starts */
     uint8_t ccc;      /* combining class of the last character */
     uint8_t classes;  /* pclass() of the non-ASCII characters written */
+    uint8_t common;   /* and and'ed */
 } spacer;
 
 static inline void sp_ascii(spacer *p, UChar c)
@@ -136,6 +137,7 @@ static inline void sp_other(spacer *p, UChar32 c)
         p->ccc = 0;
     }
     p->classes |= k;
+    p->common &= k;
     if (p->nfc_from < 0) {
         if (k & PC_NFC_SAFE) {
             p->starter = p->w;
@@ -158,12 +160,13 @@ static void sp_end(spacer *p, int32_t *len, pclean *out)
     if (out) {
         out->nfc_from = p->nfc_from < 0 ? p->w : p->nfc_from;
         out->classes = p->classes;
+        out->common = p->common;
     }
 }
 
 void clean_spaces(UChar *u, int32_t *len, pclean *out)
 {
-    spacer p = {u, 0, 1, 0, -1, 0, 0, 0};
+    spacer p = {u, 0, 1, 0, -1, 0, 0, 0, 0xFF};
     int32_t r = 0, n = *len;
     while (r < n) {
         UChar32 c = u[r];
@@ -181,7 +184,7 @@ void clean_spaces(UChar *u, int32_t *len, pclean *out)
 size_t clean_text(UChar *u, int32_t *len, int unit_bytes, int utf8,
                   pclean *out)
 {
-    spacer p = {u, 0, 1, 0, -1, 0, 0, 0};
+    spacer p = {u, 0, 1, 0, -1, 0, 0, 0, 0xFF};
     int32_t r = 0, n = *len;
     size_t bytes = 0;
     while (r < n) {
@@ -254,8 +257,8 @@ static inline int32_t utf8_next(const unsigned char *b, size_t n, size_t *i)
  * writes as they are (with a space before when one is pending): ASCII
  * letters, digits and punctuation, two-byte letters (Arabic, Greek,
  * Cyrillic, Hebrew) that are not spaces nor invisible and are NFC starters;
- * the character in *cp, its class in *k (0 for ASCII), its length in
- * *adv. */
+ * the character in *cp, its class in *k (PC_FOLD1 for ASCII), its length
+ * in *adv. */
 static inline int word_char(const unsigned char *b, size_t n, size_t i,
                             int32_t *cp, uint8_t *k, int *adv)
 {
@@ -263,7 +266,7 @@ static inline int word_char(const unsigned char *b, size_t n, size_t i,
     uint8_t kk;
     if (c > 0x20 && c < 0x7F) {
         *cp = c;
-        *k = 0;
+        *k = PC_FOLD1; /* what pclean needs of ASCII: no PC_DIGIT */
         *adv = 1;
         return 1;
     }
@@ -283,7 +286,7 @@ static inline int word_char(const unsigned char *b, size_t n, size_t i,
 int clean_utf8(const unsigned char *b, size_t n, UChar **u, int32_t *len,
                size_t *ctrl_bytes, pclean *out)
 {
-    spacer p = {NULL, 0, 1, 0, -1, 0, 0, 0};
+    spacer p = {NULL, 0, 1, 0, -1, 0, 0, 0, 0xFF};
     size_t i = 0, bytes = 0;
     int32_t ulen;
     if (n > INT32_MAX - 1)
@@ -305,6 +308,7 @@ int clean_utf8(const unsigned char *b, size_t n, UChar **u, int32_t *len,
             p.ccc = 0;
             do {
                 p.classes |= k;
+                p.common &= k;
                 p.starter = p.w;
                 p.u[p.w++] = (UChar)cp;
                 i += (size_t)adv;

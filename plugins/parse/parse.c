@@ -55,7 +55,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
     plines lines = {0};
     pstruct st = {0};
     size_t ctrl;
-    pclean cl = {0, 0xFF};
+    pclean cl = {0, 0xFF, 0};
     int known, fused, rc;
     pformat fmt;
 
@@ -152,7 +152,7 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
     }
     /* The published text is made of the cleaned one, except for a title
      * that HTML or JSON give. */
-    rc = analyze(ctx, ws, &x, &st, !fused || (cl.classes & PC_DIGIT), res);
+    rc = analyze(ctx, ws, &x, &st, fused ? &cl : NULL, res);
 out:
     free(dec.u);
     pextract_free(&x);

@@ -184,6 +184,9 @@ typedef struct pclean {
                          length when the text is NFC; before it, the text
                          is NFC up to a boundary */
     uint8_t classes;  /* pclass() of its non-ASCII characters, or'ed */
+    uint8_t common;   /* and and'ed (0xFF when there is none); ASCII
+                         characters may add PC_FOLD1 to both (they all have
+                         it but NUL, which is not in a cleaned text) */
 } pclean;
 
 /* Removes invisible characters and tatweel, makes runs of spaces one
@@ -256,9 +259,10 @@ int structure_build(const pmarkers *m, pextract *x, plines *lines,
 void pstruct_free(pstruct *s);
 
 /* --- analysis (analyze.c) -------------------------------------------------- */
-/* digits: 0 when the text has no non-ASCII decimal digit for sure. */
+/* cl: what the cleaning found about every character of the text, or NULL
+ * when the text may have others (a title from HTML or JSON). */
 int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
-            int digits, parse_result *res);
+            const pclean *cl, parse_result *res);
 
 /* --- character classes (text.c) -------------------------------------------
  * ICU's properties, cached for the BMP in a table filled once (ptab_init,
@@ -269,9 +273,11 @@ enum {
     PC_WHITE = 4,     /* White_Space */
     PC_ALNUM = 8,     /* u_isalnum */
     PC_DIGIT = 16,    /* Nd */
-    PC_FOLD1 = 32,    /* simple case folding is full case folding, the
-                         character is NFC_Quick_Check=Yes with combining
-                         class 0: a word of these folds one by one */
+    PC_FOLD1 = 32,    /* a BMP character whose simple case folding is its
+                         full case folding, NFC_Quick_Check=Yes with
+                         combining class 0, and folds to such a character
+                         (pfold[c] != 0): a word of these folds one by one
+                         into as many units */
     PC_NFC_SAFE = 64, /* NFC_Quick_Check=Yes, combining class 0 */
     PC_NFC_MARK = 128 /* NFC_Quick_Check=Yes, combining class > 0 */
 };

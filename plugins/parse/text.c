@@ -29,7 +29,7 @@ uint8_t ptab_slow(UChar32 c)
         k |= PC_DIGIT;
     if (u_getIntPropertyValue(c, UCHAR_NFC_QUICK_CHECK) == UNORM_YES)
         k |= u_getCombiningClass(c) == 0 ? PC_NFC_SAFE : PC_NFC_MARK;
-    {
+    if (c < 0x10000) { /* (PC_FOLD1 is for BMP characters) */
         UChar in[2], full[8];
         int32_t n = 0, m;
         UErrorCode e = U_ZERO_ERROR;
@@ -68,6 +68,10 @@ static void ptab_fill(void)
                        ? f
                        : 0;
     }
+    /* PC_FOLD1 as pint.h says: folds to a character that does too. */
+    for (UChar32 c = 0; c < 0x10000; c++)
+        if (!pfold[c])
+            ptab[c] &= (uint8_t)~PC_FOLD1;
 }
 
 void ptab_init(void) { pthread_once(&ptab_once, ptab_fill); }
