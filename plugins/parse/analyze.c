@@ -524,12 +524,14 @@ int analyze(parse_ctx *ctx, pws *ws, const pextract *x, const pstruct *st,
     } else {
         /* The lead's (or the first block's) first sentence. */
         size_t ti = lead ? lead_i : 0;
-        res->title = st->n_blocks ? derive_title(st->buf.s + st->blocks[ti].start,
-                                                 bl[ti].first_end)
-                                  : strdup("");
+        res->title = st->n_blocks
+                         ? derive_title(st->buf.s + st->blocks[ti].start,
+                                        bl[ti].first_end)
+                         : strdup("");
     }
     /* The lead is in the text already. */
-    res->lead = lead ? mem_dup(o8.s + bl[lead_i].s8, bl[lead_i].e8 - bl[lead_i].s8)
+    res->lead = lead ? mem_dup(o8.s + bl[lead_i].s8,
+                               bl[lead_i].e8 - bl[lead_i].s8)
                      : strdup("");
     if (!res->title || !res->lead)
         goto out;

@@ -141,7 +141,8 @@ static int run(parse_ctx *ctx, pws *ws, const unsigned char *bytes,
         rc = PARSE_FAILED;
         goto out;
     }
-    if ((rc = clean_nfc(&x.text, cl.nfc_from)) < 0 || (rc = lines_split(&x, &lines)) < 0 ||
+    if ((rc = clean_nfc(&x.text, cl.nfc_from)) < 0 ||
+        (rc = lines_split(&x, &lines)) < 0 ||
         (rc = structure_build(ctx->markers, &x, &lines, &st)) < 0)
         goto out;
     if (!st.n_blocks) {

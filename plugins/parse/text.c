@@ -11,7 +11,7 @@
 uint8_t ptab[65536];
 uint16_t pfold[65536];
 uint8_t pscript[65536];
-_Static_assert(USCRIPT_CODE_LIMIT <= 256, "pscript holds script codes in a byte");
+_Static_assert(USCRIPT_CODE_LIMIT <= 256, "pscript holds a script in a byte");
 static pthread_once_t ptab_once = PTHREAD_ONCE_INIT;
 
 uint8_t ptab_slow(UChar32 c)
@@ -52,7 +52,8 @@ static void ptab_fill(void)
         UErrorCode e = U_ZERO_ERROR;
         UScriptCode sc = uscript_getScript(c, &e);
         ptab[c] = ptab_slow(c);
-        pscript[c] = (uint8_t)(U_SUCCESS(e) && sc >= 0 && sc < USCRIPT_CODE_LIMIT
+        pscript[c] = (uint8_t)(U_SUCCESS(e) && sc >= 0 &&
+                                       sc < USCRIPT_CODE_LIMIT
                                    ? sc
                                    : USCRIPT_COMMON);
     }
