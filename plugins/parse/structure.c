@@ -464,10 +464,16 @@ static int find_title(pextract *x, rblocks *r, pstruct *st)
         }
         if ((rc = ubuf_append_utf8(&t, x->title, strlen(x->title))) < 0)
             return rc;
+        /* Cleaned as the text is: one line, no controls, NFC. */
         for (int32_t i = 0; i < t.len; i++)
             if (t.s[i] == '\n' || t.s[i] == '\t' || t.s[i] == '\r')
                 t.s[i] = ' ';
+        clean_controls(t.s, &t.len, 0, 0, 1);
         clean_spaces(t.s, &t.len, NULL);
+        if ((rc = clean_nfc(&t, 0)) < 0) {
+            ubuf_free(&t);
+            return rc;
+        }
         if (first >= 0 && txt_equals_ci(r->wb.s + r->v[first].start,
                                          r->v[first].len, t.s, t.len))
             r->v[first].kind = RK_DROP;

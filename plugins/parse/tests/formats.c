@@ -221,6 +221,36 @@ START_TEST(json_envelope)
 }
 END_TEST
 
+/* A title that the JSON envelope or HTML <title> gives is cleaned like the
+ * text: NFC, controls to U+FFFD, line breaks to spaces, invisible
+ * characters out. */
+START_TEST(given_title_clean)
+{
+    parse_ctx *ctx = ctx_with("{}");
+    parse_result r;
+    const char *want = "Caf\xC3\xA9 in Z\xC3\xBCrich\xEF\xBF\xBD now here";
+    const char *j = "{\"title\": \"Cafe\\u0301 in Zu\\u0308rich\\u0001 now"
+                    "\\u2028here \\u200b\", \"body\": \"Heavy winds damaged "
+                    "roofs in three towns on Monday.\"}";
+    /* (libxml2 drops the control character reference of HTML) */
+    const char *wanth = "Caf\xC3\xA9 in Z\xC3\xBCrich now here";
+    const char *h = "<html><head><title>Cafe\xCC\x81 in Zu\xCC\x88rich&#1; now"
+                    "&#x2028;here &#x200b;</title></head><body><p>Heavy winds "
+                    "damaged roofs in three towns on Monday.</p></body></html>";
+    parse_ok(ctx, j, strlen(j), "t.json", &r);
+    ck_assert_str_eq(r.title, want);
+    ck_assert(!strncmp(r.text, want, strlen(want)));
+    ck_assert_str_eq(r.text + strlen(want),
+                     "\n\nHeavy winds damaged roofs in three towns on Monday.");
+    parse_result_clear(&r);
+    parse_ok(ctx, h, strlen(h), "t.html", &r);
+    ck_assert_str_eq(r.title, wanth);
+    ck_assert(!strncmp(r.text, wanth, strlen(wanth)));
+    parse_result_clear(&r);
+    parse_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(json_errors)
 {
     parse_ctx *ctx = ctx_with("{}");
@@ -301,6 +331,7 @@ int main(void)
     tcase_add_test(tc, markdown_same_body);
     tcase_add_test(tc, markdown_syntax);
     tcase_add_test(tc, json_envelope);
+    tcase_add_test(tc, given_title_clean);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, sniffing);
     suite_add_tcase(s, tc);
