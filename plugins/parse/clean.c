@@ -306,13 +306,23 @@ int clean_utf8(const unsigned char *b, size_t n, UChar **u, int32_t *len,
                 p.u[p.w++] = ' ';
             p.pending = p.line_start = 0;
             p.ccc = 0;
-            do {
+            for (;;) {
                 p.classes |= k;
                 p.common &= k;
                 p.starter = p.w;
                 p.u[p.w++] = (UChar)cp;
                 i += (size_t)adv;
-            } while (i < n && word_char(b, n, i, &cp, &k, &adv));
+                if (i >= n)
+                    break;
+                if (word_char(b, n, i, &cp, &k, &adv))
+                    continue;
+                /* One space between two of them stays as it is. */
+                if (b[i] != ' ' || i + 1 >= n ||
+                    !word_char(b, n, i + 1, &cp, &k, &adv))
+                    break;
+                p.u[p.w++] = ' ';
+                i++;
+            }
             continue;
         }
         c = b[i];
