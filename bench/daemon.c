@@ -17,6 +17,7 @@
 #include "bn.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,34 @@ static void progress(struct dstate *d, size_t n, size_t total, double t0)
                 el > 0 ? (double)n / el : 0, rss > 0 ? (double)rss / 1024 : 0);
 }
 
+/* The renames of the bulk run, on a thread of their own so that the
+ * events are read all along: with 100,000 files the renames take long
+ * enough that a reader who only looks up between them falls more than the
+ * daemon's client_buffer behind and is dropped. */
+struct mover {
+    struct dstate *d;
+    size_t n;
+    double t0, seconds;
+    int err; /* 0 or an errno */
+};
+
+static void *move_all(void *arg)
+{
+    struct mover *m = arg;
+    for (size_t i = 0; i < m->n; i++) {
+        char src[2048], dst[2048];
+        snprintf(src, sizeof src, "%s/r%07zu.txt", m->d->staging, i);
+        snprintf(dst, sizeof dst, "%s/r%07zu.txt", m->d->inbox, i);
+        if (rename(src, dst) < 0) {
+            __atomic_store_n(&m->err, errno, __ATOMIC_RELAXED);
+            bn_log("rename %s -> %s: %s", src, dst, strerror(errno));
+            break;
+        }
+    }
+    m->seconds = bn_now() - m->t0;
+    return NULL;
+}
+
 static int bulk(struct dstate *d, json_t *row)
 {
     struct bn_run *r = d->r;
@@ -270,30 +299,16 @@ static int bulk(struct dstate *d, json_t *row)
     struct counts c = {0};
     int eof = 0, rc = 0;
     const char *line;
+    struct mover m = {.d = d, .n = n};
+    pthread_t mover;
 
     double cpu0 = bn_proc_cpu(d->pid);
     double t0 = bn_now(), t_last = t0;
-    for (size_t i = 0; i < n; i++) {
-        char src[2048], dst[2048];
-        snprintf(src, sizeof src, "%s/r%07zu.txt", d->staging, i);
-        snprintf(dst, sizeof dst, "%s/r%07zu.txt", d->inbox, i);
-        if (rename(src, dst) < 0) {
-            bn_log("rename %s -> %s: %s", src, dst, strerror(errno));
-            return -errno;
-        }
-        /* Keep reading while moving so the daemon never waits on us. */
-        if (i % 128 == 127)
-            while ((line = bn_sock_line(d->sock_c, 0, &eof))) {
-                int t = on_line(d, line, &c);
-                if (t < 0)
-                    return t;
-                if (t > 0) {
-                    got++;
-                    t_last = bn_now();
-                }
-            }
+    m.t0 = t0;
+    if ((rc = pthread_create(&mover, NULL, move_all, &m)) != 0) {
+        bn_log("cannot start the mover thread: %s", strerror(rc));
+        return -rc;
     }
-    double t_moved = bn_now() - t0;
     /* VmRSS when a quarter, half, three quarters, all are done: memory that
      * grows with the documents shows here within one run. */
     json_t *quart = json_array();
@@ -301,6 +316,10 @@ static int bulk(struct dstate *d, json_t *row)
     while (got < n) {
         line = bn_sock_line(d->sock_c, 1, &eof);
         if (!line) {
+            if (__atomic_load_n(&m.err, __ATOMIC_RELAXED)) {
+                rc = -EIO;
+                break;
+            }
             if (eof || bn_now() - t_last > 300 || waitpid(d->pid, NULL, WNOHANG) == d->pid) {
                 bn_log("ingest stalled at %zu / %zu (%s)", got, n,
                        eof ? "the daemon closed the socket" : "no event for 300 s");
@@ -328,6 +347,10 @@ static int bulk(struct dstate *d, json_t *row)
         }
     }
     bn_progress_end();
+    pthread_join(mover, NULL);
+    double t_moved = m.seconds;
+    if (m.err && rc == 0)
+        rc = -m.err;
     json_object_set_new(row, "rss_kb_at_quarters", quart);
     double secs = t_last - t0;
     double cpu = bn_proc_cpu(d->pid) - cpu0;
