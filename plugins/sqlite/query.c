@@ -53,6 +53,10 @@ static json_t *j_time(int64_t ms)
  * The second fetches each of those with its snippet (snippet.h). */
 #define RANK_SELECT                                                          \
     "SELECT fts.rowid, inboxd_rank(fts, ?9, ?7, ?8) FROM fts"
+/* Without filters, the ranking hands no row back (rank.h, rank_top). */
+#define RANK_COLLECT                                                         \
+    "SELECT count(*) FROM fts WHERE fts MATCH ?3"                            \
+    " AND inboxd_rank(fts, ?9, ?7, ?8, ?10)"
 #define RANK_JOIN " JOIN documents d ON d.rowid = fts.rowid"
 #define RANK_WHERE " WHERE fts MATCH ?3"
 #define RANK_LANG " AND (d.lang = ?4 OR d.lang LIKE ?4 || '-%')"
@@ -114,53 +118,6 @@ static int entity_filter(sqlite3 *db, const struct q_search *s,
     return out->failed ? -ENOMEM : 0;
 }
 
-struct ranked {
-    int64_t rowid;
-    double score; /* -bm25: higher is better */
-};
-
-/* a before b: higher score, then the newer row */
-static int ranked_before(const struct ranked *a, const struct ranked *b)
-{
-    return a->score > b->score || (a->score == b->score && a->rowid > b->rowid);
-}
-
-static int cmp_ranked(const void *a, const void *b)
-{
-    return ranked_before(a, b) ? -1 : ranked_before(b, a) ? 1 : 0;
-}
-
-/* Keeps the k best of what is added; best[0] is the worst kept (a heap
- * ordered by ranked_before, reversed). */
-static void best_add(struct ranked *best, int *n, int k, struct ranked r)
-{
-    int i;
-    if (*n < k) {
-        i = (*n)++;
-        while (i > 0 && ranked_before(&best[(i - 1) / 2], &r)) {
-            best[i] = best[(i - 1) / 2];
-            i = (i - 1) / 2;
-        }
-        best[i] = r;
-        return;
-    }
-    if (!ranked_before(&r, &best[0]))
-        return;
-    i = 0;
-    for (;;) {
-        int l = 2 * i + 1, m = l;
-        if (l >= *n)
-            break;
-        if (l + 1 < *n && ranked_before(&best[l], &best[l + 1]))
-            m = l + 1;
-        if (!ranked_before(&r, &best[m]))
-            break;
-        best[i] = best[m];
-        i = m;
-    }
-    best[i] = r;
-}
-
 /* A step's failure as q_search reports it: a plain SQLITE_ERROR comes
  * from the MATCH expression (syntax, unknown column, unterminated
  * string). */
@@ -181,20 +138,24 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err,
     return -EIO;
 }
 
-/* The best k matches, best first, into best[]; their number or a
- * negative errno. */
+/* The best matches, best first, into top; their number or a negative
+ * errno. */
 static int rank_matches(sqlite3 *db, const struct q_search *s,
-                        const struct jbuf *filter, struct ranked *best, int k,
+                        const struct jbuf *filter, struct rank_top *top,
                         char *err, size_t errlen)
 {
     char sql[512];
     sqlite3_stmt *st = NULL;
-    int rc, n = 0, join = s->lang || s->since_ms != Q_NO_TIME;
+    int rc, join = s->lang || s->since_ms != Q_NO_TIME;
+    int collect = !join && !filter->len;
 
-    snprintf(sql, sizeof sql, "%s%s%s%s%s%s", RANK_SELECT, join ? RANK_JOIN : "",
-             RANK_WHERE, s->lang ? RANK_LANG : "",
-             s->since_ms != Q_NO_TIME ? RANK_SINCE : "",
-             filter->len ? RANK_ENTITY : "");
+    if (collect)
+        snprintf(sql, sizeof sql, "%s", RANK_COLLECT);
+    else
+        snprintf(sql, sizeof sql, "%s%s%s%s%s%s", RANK_SELECT,
+                 join ? RANK_JOIN : "", RANK_WHERE, s->lang ? RANK_LANG : "",
+                 s->since_ms != Q_NO_TIME ? RANK_SINCE : "",
+                 filter->len ? RANK_ENTITY : "");
     if ((rc = prepare(db, sql, &st, err, errlen)) < 0)
         return rc;
     sqlite3_bind_text(st, 3, s->query, -1, SQLITE_STATIC);
@@ -206,21 +167,21 @@ static int rank_matches(sqlite3 *db, const struct q_search *s,
         sqlite3_bind_text(st, 6, filter->s, (int)filter->len, SQLITE_STATIC);
     sqlite3_bind_double(st, 7, RANK_TITLE_WEIGHT);
     sqlite3_bind_double(st, 8, RANK_BODY_WEIGHT);
-    sqlite3_bind_int(st, 9, k);
+    sqlite3_bind_int(st, 9, top->k);
+    if (collect)
+        rank_top_bind(st, 10, top);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ranked r;
-        if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-            continue; /* cannot be among the k best */
-        r.rowid = sqlite3_column_int64(st, 0);
-        r.score = -sqlite3_column_double(st, 1);
-        best_add(best, &n, k, r);
+        if (collect || sqlite3_column_type(st, 1) == SQLITE_NULL)
+            continue; /* collected, or cannot be among the k best */
+        rank_top_add(top, sqlite3_column_int64(st, 0),
+                     -sqlite3_column_double(st, 1));
     }
-    if (rc != SQLITE_DONE)
-        n = step_error(db, rc, err, errlen);
-    else
-        qsort(best, (size_t)n, sizeof *best, cmp_ranked);
+    rc = rc == SQLITE_DONE ? 0 : step_error(db, rc, err, errlen);
     sqlite3_finalize(st);
-    return n;
+    if (rc < 0)
+        return rc;
+    rank_top_sort(top);
+    return top->n;
 }
 
 int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
@@ -228,8 +189,8 @@ int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
 {
     sqlite3_stmt *st = NULL;
     struct jbuf filter = {0};
-    struct ranked *best = NULL;
-    int k = s->limit > 0 ? s->limit : 20, found, n = 0, rc;
+    struct rank_top top = {NULL, 0, s->limit > 0 ? s->limit : 20};
+    int found, n = 0, rc;
 
     if (!s->query || !*s->query) {
         snprintf(err, errlen, "empty query");
@@ -240,13 +201,13 @@ int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
         if (n < 0)
             goto out;
     }
-    best = malloc((size_t)k * sizeof *best);
-    if (!best) {
-        snprintf(err, errlen, "out of memory (%d hits)", k);
+    top.v = malloc((size_t)top.k * sizeof *top.v);
+    if (!top.v) {
+        snprintf(err, errlen, "out of memory (%d hits)", top.k);
         n = -ENOMEM;
         goto out;
     }
-    found = rank_matches(db, s, &filter, best, k, err, errlen);
+    found = rank_matches(db, s, &filter, &top, err, errlen);
     if (found <= 0) {
         n = found;
         goto out;
@@ -258,7 +219,7 @@ int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
                       SQLITE_STATIC);
     sqlite3_bind_text(st, 3, s->query, -1, SQLITE_STATIC);
     for (int i = 0; i < found; i++) {
-        sqlite3_bind_int64(st, 4, best[i].rowid);
+        sqlite3_bind_int64(st, 4, top.v[i].rowid);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             struct q_hit h = {
@@ -267,7 +228,7 @@ int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
                 .lang = col_text(st, 2),
                 .title = col_text(st, 3),
                 .received_ms = sqlite3_column_int64(st, 4),
-                .score = best[i].score,
+                .score = top.v[i].score,
                 .snippet = col_text(st, 5),
             };
             n++;
@@ -283,7 +244,7 @@ int q_search(sqlite3 *db, const struct q_search *s, q_hit_fn fn, void *arg,
     }
 out:
     sqlite3_finalize(st);
-    free(best);
+    free(top.v);
     jb_free(&filter);
     return n;
 }

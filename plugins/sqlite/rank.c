@@ -71,13 +71,17 @@ static int rank_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval,
 {
     struct rank *r = calloc(1, sizeof *r);
     sqlite3_int64 nrow = 0, ntok = 0;
-    int rc = SQLITE_NOMEM;
+    int rc = SQLITE_NOMEM, nw;
     *out = NULL;
     if (!r)
         return SQLITE_NOMEM;
     r->nphrase = api->xPhraseCount(fts);
     r->ncol = api->xColumnCount(fts);
     r->k = nval > 0 ? sqlite3_value_int(val[0]) : 10;
+    /* K, the weights, maybe the collector */
+    nw = nval - 1;
+    if (nw > 0 && sqlite3_value_pointer(val[nval - 1], "inboxd_rank_top"))
+        nw--;
     if (r->k < 1)
         r->k = 1;
     r->idf = calloc((size_t)r->nphrase + 1, sizeof *r->idf);
@@ -88,7 +92,7 @@ static int rank_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval,
     if (!r->idf || !r->freq || !r->weight || !r->last || !r->heap)
         goto fail;
     for (int c = 0; c < r->ncol; c++)
-        r->weight[c] = c + 1 < nval ? sqlite3_value_double(val[c + 1]) : 1.0;
+        r->weight[c] = c < nw ? sqlite3_value_double(val[c + 1]) : 1.0;
     if ((rc = api->xRowCount(fts, &nrow)) != SQLITE_OK ||
         (rc = api->xColumnTotalSize(fts, -1, &ntok)) != SQLITE_OK)
         goto fail;
@@ -219,6 +223,58 @@ static int phrase_stats(const Fts5ExtensionApi *api, Fts5Context *fts,
     return SQLITE_OK;
 }
 
+/* a before b: higher score, then the newer row */
+static int hit_before(const struct rank_hit *a, const struct rank_hit *b)
+{
+    return a->score > b->score || (a->score == b->score && a->rowid > b->rowid);
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    return hit_before(a, b) ? -1 : hit_before(b, a) ? 1 : 0;
+}
+
+void rank_top_add(struct rank_top *t, int64_t rowid, double score)
+{
+    struct rank_hit h = {rowid, score};
+    int i;
+    /* v[0] is the worst kept: a heap ordered by hit_before, reversed */
+    if (t->n < t->k) {
+        i = t->n++;
+        while (i > 0 && hit_before(&t->v[(i - 1) / 2], &h)) {
+            t->v[i] = t->v[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        t->v[i] = h;
+        return;
+    }
+    if (t->k < 1 || !hit_before(&h, &t->v[0]))
+        return;
+    i = 0;
+    for (;;) {
+        int l = 2 * i + 1, m = l;
+        if (l >= t->n)
+            break;
+        if (l + 1 < t->n && hit_before(&t->v[l], &t->v[l + 1]))
+            m = l + 1;
+        if (!hit_before(&h, &t->v[m]))
+            break;
+        t->v[i] = t->v[m];
+        i = m;
+    }
+    t->v[i] = h;
+}
+
+void rank_top_sort(struct rank_top *t)
+{
+    qsort(t->v, (size_t)t->n, sizeof *t->v, cmp_hit);
+}
+
+int rank_top_bind(sqlite3_stmt *st, int i, struct rank_top *t)
+{
+    return sqlite3_bind_pointer(st, i, t, "inboxd_rank_top", NULL);
+}
+
 /* The row's length in tokens, all columns: what xColumnSize(-1) returns,
  * read from the same record (fts_docsize.sz, a varint per column) through
  * a blob handle moved from row to row, a b-tree seek instead of a SQL
@@ -257,6 +313,8 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
                     sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
     struct rank *r = api->xGetAuxdata(fts, 0);
+    struct rank_top *top =
+        nval > 0 ? sqlite3_value_pointer(val[nval - 1], "inboxd_rank_top") : NULL;
     double lower = 0, s;
     int rc, len = 0;
 
@@ -281,7 +339,10 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
     for (int c = 0; c < r->ncol; c++)
         lower += r->last[c];
     if (r->nheap == r->k && score(r, lower) <= r->heap[0]) {
-        sqlite3_result_null(ctx);
+        if (top)
+            sqlite3_result_int(ctx, 0);
+        else
+            sqlite3_result_null(ctx);
         return;
     }
     if ((len = doc_len(api, fts, r)) < 0 &&
@@ -291,7 +352,12 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
     }
     s = score(r, len);
     heap_add(r, s);
-    sqlite3_result_double(ctx, -s);
+    if (top) {
+        rank_top_add(top, api->xRowid(fts), s);
+        sqlite3_result_int(ctx, 0);
+    } else {
+        sqlite3_result_double(ctx, -s);
+    }
 }
 
 int rank_register(sqlite3 *db)

@@ -22,11 +22,35 @@
 #define INBOXD_SQLITE_RANK_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 /* The weights of the fts table's columns (title, body): the same as in
  * its 'rank' configuration, bm25(4.0, 1.0) in schema.c. */
 #define RANK_TITLE_WEIGHT 4.0
 #define RANK_BODY_WEIGHT 1.0
+
+/* The k best rows of a search, kept by the caller (v holds k entries,
+ * caller-owned).  score is -bm25: higher is better; equal scores put the
+ * newer row (higher rowid) first. */
+struct rank_hit {
+    int64_t rowid;
+    double score;
+};
+struct rank_top {
+    struct rank_hit *v;
+    int n, k;
+};
+
+/* Offers a row to t (kept if among the k best so far). */
+void rank_top_add(struct rank_top *t, int64_t rowid, double score);
+/* Sorts t->v[0 .. n) best first. */
+void rank_top_sort(struct rank_top *t);
+/* Binds t as parameter i of st: inboxd_rank's last argument, which makes
+ * it put each row it scores into t and return 0, so that
+ *   SELECT count(*) FROM fts WHERE fts MATCH ? AND inboxd_rank(fts, K, 4.0, 1.0, ?)
+ * ranks without handing a row back per match.  Only where no other
+ * condition can reject a row after inboxd_rank saw it.  SQLite code. */
+int rank_top_bind(sqlite3_stmt *st, int i, struct rank_top *t);
 
 /* Registers inboxd_rank() on db's FTS5.  SQLITE_OK or an error code. */
 int rank_register(sqlite3 *db);
