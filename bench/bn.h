@@ -155,9 +155,12 @@ int bn_floor(struct bn_run *r);
 int bn_recoll(struct bn_run *r);
 /* quality.c: the same words in every index; fills res "quality". */
 int bn_quality(struct bn_run *r);
-/* tools.c: the helper programs (parse, entities, index, query); fills
- * res "parse", "entities", "index", "query". */
+/* tools.c: the helper programs (parse, entities); fills res "parse",
+ * "entities". */
 int bn_tools(struct bn_run *r);
+/* The index section (the sqlite plugin alone), run right after the floor
+ * so that both meet the machine in the same state. */
+int bn_index(struct bn_run *r);
 /* report.c: the table on stdout and the JSON file. */
 int bn_report(struct bn_run *r);
 

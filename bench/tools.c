@@ -102,7 +102,7 @@ static void entities_section(struct bn_run *r)
 
 /* The index section (issue 5): the sqlite plugin alone (dlopen'ed, driven
  * in process with the texts already set), next to the floor. */
-static void index_section(struct bn_run *r)
+int bn_index(struct bn_run *r)
 {
     char so[4400], db[1100];
     const char *why = NULL;
@@ -111,7 +111,7 @@ static void index_section(struct bn_run *r)
     snprintf(db, sizeof db, "%s/index-only", r->dir);
     if (!bn_in_list(r->o->have, "sqlite") || !bn_is_file(so)) {
         json_object_set_new(r->res, "index", bn_skipped("plugin sqlite not built"));
-        return;
+        return 0;
     }
     char *args[] = {so, r->corpus_dir, db, NULL};
     bn_log("index: the sqlite plugin alone on the corpus texts");
@@ -129,12 +129,12 @@ static void index_section(struct bn_run *r)
     } else
         o = bn_skipped("bench-index %s", why);
     json_object_set_new(r->res, "index", o);
+    return 0;
 }
 
 int bn_tools(struct bn_run *r)
 {
     parse_section(r);
     entities_section(r);
-    index_section(r);
     return 0;
 }

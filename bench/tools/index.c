@@ -8,7 +8,8 @@
  * does.  The clock stops after destroy() (the last commit).
  *
  * Prints {"docs", "failed", "bytes", "seconds", "docs_per_s", "mb_per_s",
- * "threads"}.
+ * "threads"}.  BENCH_INDEX_CONFIG in the environment replaces the default
+ * config ("{}"), e.g. '{"linger_ms": 0}' to compare commit policies.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -160,7 +161,8 @@ int main(int argc, char **argv)
     if (!(c.desc->flags & INBOXD_PLUGIN_CONCURRENT))
         threads = 1;
     double t0 = now();
-    if (c.desc->create(&c.inst, "{}", doc_host(), err, sizeof err) < 0) {
+    const char *cfg = getenv("BENCH_INDEX_CONFIG");
+    if (c.desc->create(&c.inst, cfg ? cfg : "{}", doc_host(), err, sizeof err) < 0) {
         fprintf(stderr, "bench-index: create: %s\n", err);
         goto out;
     }

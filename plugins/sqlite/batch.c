@@ -53,17 +53,19 @@ static void lead(struct batch *b)
 {
     size_t n = 0;
     b->leading = 1;
-    if (b->linger_ms && b->queued < b->max_jobs && (b->incoming > 0 || b->loaded)) {
-        /* Others are about to submit (or documents are streaming in): wait
-         * for them, up to the linger, so they share this commit.  An idle
-         * store commits a lone document at once. */
+    if (b->linger_ms && b->queued < b->max_jobs && b->incoming > 0 &&
+        !b->loaded) {
+        /* The first document after a quiet spell, with others about to
+         * submit (a burst is arriving): wait for them, up to the linger,
+         * so they share this commit.  An idle store commits a lone
+         * document at once.  Under load (documents were queued when the
+         * last commit ended) the queue is the batch: waiting for the
+         * documents still being prepared would idle this thread while
+         * nobody prepares the next batch (with linger, 1,560 docs/s on
+         * the bench's 10,000 reports; without, 2,200). */
         struct timespec ts;
-        /* Under load with nobody preparing right now, a short grace only:
-         * the pipeline's next document is usually a few hundred
-         * microseconds behind. */
-        deadline_us(&ts, b->incoming > 0 ? b->linger_ms * 1000u
-                                         : (b->linger_ms * 1000u < 300 ? b->linger_ms * 1000u : 300));
-        while (b->queued < b->max_jobs && (b->incoming > 0 || b->loaded) &&
+        deadline_us(&ts, b->linger_ms * 1000u);
+        while (b->queued < b->max_jobs && b->incoming > 0 &&
                pthread_cond_timedwait(&b->cv_lead, &b->mu, &ts) != ETIMEDOUT)
             ;
     }
