@@ -1,9 +1,11 @@
 /*
  * Group commit.  Threads hand in jobs with batch_submit() and block; the
- * first thread that finds no commit under way becomes the leader: it waits
- * up to linger_ms for more jobs (or until max_jobs are queued), takes the
- * queue and calls commit() once for all of them, then wakes the others.
- * While a leader commits, new jobs queue up for the next one.
+ * first thread that finds no commit under way becomes the leader.  After a
+ * quiet spell (nothing was queued when the last commit ended) it waits up
+ * to linger_ms for the jobs being prepared (or until max_jobs are
+ * queued); under load it takes the queue as it is.  It calls commit() once
+ * for all of them, then wakes the others.  While a leader commits, new
+ * jobs queue up for the next one.
  */
 #ifndef SQLIDX_BATCH_H
 #define SQLIDX_BATCH_H
@@ -47,8 +49,9 @@ struct batch {
 };
 
 /* A caller announces that it will submit soon (it is preparing its rows):
- * a leader lingers only while such callers exist, so a lone document is
- * committed at once and documents arriving together share a commit.  Every
+ * a leader after a quiet spell lingers only while such callers exist, so
+ * a lone document is committed at once and documents arriving together
+ * share a commit.  Every
  * batch_enter is followed by batch_submit or batch_leave. */
 void batch_enter(struct batch *b);
 void batch_leave(struct batch *b);

@@ -5,8 +5,10 @@
  * Configuration ("config" object of the plugin in the daemon's config):
  *   "db"              database path; relative to the state directory
  *                     (default "inboxd.db")
- *   "linger_ms"       group commit: how long a commit waits for more
- *                     documents (0..1000, default 5)
+ *   "linger_ms"       group commit: how long the first commit after a
+ *                     quiet spell waits for the documents being prepared
+ *                     (0..1000, default 5); under load the documents
+ *                     queued during a commit make the next one
  *   "batch_max"       documents per transaction at most (1..100000,
  *                     default 256)
  *   "synchronous"     "normal" (default: durable across a crash of the
