@@ -272,13 +272,14 @@ struct mover {
     struct dstate *d;
     size_t n;
     double t0, seconds;
-    int err; /* 0 or an errno */
+    int err;  /* 0 or an errno */
+    int stop; /* set by the reader when it gives up */
 };
 
 static void *move_all(void *arg)
 {
     struct mover *m = arg;
-    for (size_t i = 0; i < m->n; i++) {
+    for (size_t i = 0; i < m->n && !__atomic_load_n(&m->stop, __ATOMIC_RELAXED); i++) {
         char src[2048], dst[2048];
         snprintf(src, sizeof src, "%s/r%07zu.txt", m->d->staging, i);
         snprintf(dst, sizeof dst, "%s/r%07zu.txt", m->d->inbox, i);
@@ -347,9 +348,10 @@ static int bulk(struct dstate *d, json_t *row)
         }
     }
     bn_progress_end();
+    __atomic_store_n(&m.stop, 1, __ATOMIC_RELAXED);
     pthread_join(mover, NULL);
     double t_moved = m.seconds;
-    if (m.err && rc == 0)
+    if (m.err)
         rc = -m.err;
     json_object_set_new(row, "rss_kb_at_quarters", quart);
     double secs = t_last - t0;

@@ -61,8 +61,10 @@ static json_t *j_time(int64_t ms)
 #define RANK_WHERE " WHERE fts MATCH ?3"
 #define RANK_LANG " AND (d.lang = ?4 OR d.lang LIKE ?4 || '-%')"
 #define RANK_SINCE " AND d.received_ms >= ?5"
+/* "+": a test of each match, not rowids for FTS5 to look up one by one
+ * (which restarted the full-text query, and its ranking, per entity row) */
 #define RANK_ENTITY                                                          \
-    " AND fts.rowid IN (SELECT rowid FROM ent_fts WHERE ent_fts MATCH ?6)"
+    " AND +fts.rowid IN (SELECT rowid FROM ent_fts WHERE ent_fts MATCH ?6)"
 
 static const char hit_sql[] =
     "SELECT d.id, d.name, d.lang, d.title, d.received_ms,"

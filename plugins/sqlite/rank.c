@@ -204,6 +204,8 @@ static int phrase_stats(const Fts5ExtensionApi *api, Fts5Context *fts,
             n++;
         }
         if (col >= 0) {
+            /* FTS5 adds the weight once per instance: the same double
+             * as long as weight * n is exact (whole weights, as 4 and 1) */
             f += r->weight[col] * n;
             if (off + 1 > r->last[col])
                 r->last[col] = off + 1;
@@ -338,7 +340,9 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
     }
     for (int c = 0; c < r->ncol; c++)
         lower += r->last[c];
-    if (r->nheap == r->k && score(r, lower) <= r->heap[0]) {
+    /* strictly below: a row that can only tie the k-th best is scored,
+     * so that ties keep the newer row as documented */
+    if (r->nheap == r->k && score(r, lower) < r->heap[0]) {
         if (top)
             sqlite3_result_int(ctx, 0);
         else

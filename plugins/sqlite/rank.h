@@ -6,9 +6,9 @@
  *   SELECT fts.rowid, inboxd_rank(fts, K, 4.0, 1.0) FROM fts WHERE fts MATCH ?
  *
  * returns, per matching row, NULL when the row provably cannot be among
- * the K best rows seen in this statement, else its score: -bm25 with the
- * column weights given after K (smaller is better, like FTS5's
- * rank).  The scores of the rows not NULL are exactly bm25(fts, 4.0, 1.0).
+ * the K best rows seen in this statement, else its score: FTS5's bm25()
+ * with the column weights given after K, a negative number (smaller is
+ * better, like FTS5's rank): exactly bm25(fts, 4.0, 1.0).
  *
  * Why: ORDER BY rank scores every match with bm25, which looks up each
  * row's length in the docsize table; on 100,000 reports where a word

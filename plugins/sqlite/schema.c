@@ -541,7 +541,7 @@ int schema_open_reader(const char *path, sqlite3 **out, char *err,
         goto out;
     }
     {
-        /* the terms (and the end mark rank.h needs) of this build */
+        /* the terms of this build: a query is folded as the index was */
         char *terms = schema_state_get(db, "terms");
         int same = terms && strcmp(terms, TERMS_VERSION) == 0;
         sqlite3_free(terms);

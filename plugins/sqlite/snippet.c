@@ -93,17 +93,17 @@ fail:
     return -rc;
 }
 
-/* FTS5's window score for the ntok positions from v[i] in its column,
- * and the window's start once its instances are centred (within
- * colsize tokens). */
-static int score_window(const struct inst *v, int n, int i, int ntok,
-                        int colsize, unsigned char *seen, int nphrase,
-                        int *start)
+/* FTS5's window score for the ntok positions from position from in the
+ * column of v[i] (v[i] its first instance at or after from), and the
+ * window's start once its instances are centred (within colsize
+ * tokens). */
+static int score_window(const struct inst *v, int n, int i, int from,
+                        int ntok, int colsize, unsigned char *seen,
+                        int nphrase, int *start)
 {
     int score = 0, first = -1, last = 0, adj;
     memset(seen, 0, (size_t)nphrase);
-    for (int j = i; j < n && v[j].col == v[i].col &&
-                    v[j].first < v[i].first + ntok;
+    for (int j = i; j < n && v[j].col == v[i].col && v[j].first < from + ntok;
          j++) {
         score += seen[v[j].phrase] ? 1 : 1000;
         seen[v[j].phrase] = 1;
@@ -246,8 +246,8 @@ static int choose(const Fts5ExtensionApi *api, Fts5Context *fts,
                 return rc;
             prev_col = v[i].col;
             /* the lead: the window at the column's start */
-            if (colsize > ntok && v[i].first < ntok) {
-                score = score_window(v, n, i, ntok, colsize, seen, nphrase,
+            if (colsize > ntok && v[i].first > 0 && v[i].first < ntok) {
+                score = score_window(v, n, i, 0, ntok, colsize, seen, nphrase,
                                      &start) + 120;
                 if (score > best) {
                     best = score;
@@ -256,7 +256,8 @@ static int choose(const Fts5ExtensionApi *api, Fts5Context *fts,
                 }
             }
         }
-        score = score_window(v, n, i, ntok, colsize, seen, nphrase, &start);
+        score = score_window(v, n, i, v[i].first, ntok, colsize, seen,
+                             nphrase, &start);
         if (score > best) {
             best = score;
             *bcol = v[i].col;
@@ -272,7 +273,7 @@ static void snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 {
     const char *open, *close, *ellipsis, *text;
     int ntok, nphrase = api->xPhraseCount(fts), n, rc, len = 0;
-    int bcol, bstart, bfirst, start;
+    int bcol, bstart, bfirst, start, lo, hi;
     struct inst *v = NULL;
     unsigned char *seen = NULL;
     struct win w = {0};
@@ -298,11 +299,7 @@ static void snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
     }
     rc = SQLITE_NOMEM;
     seen = malloc((size_t)nphrase + 1);
-    w.n = 3 * ntok;
-    w.bstart = malloc((size_t)w.n * sizeof *w.bstart);
-    w.bend = malloc((size_t)w.n * sizeof *w.bend);
-    w.sentence = malloc((size_t)w.n);
-    if (!seen || !w.bstart || !w.bend || !w.sentence)
+    if (!seen)
         goto fail;
     if ((rc = choose(api, fts, v, n, ntok, nphrase, seen, &bcol, &bstart,
                      &bfirst)) != SQLITE_OK ||
@@ -310,12 +307,20 @@ static void snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
         goto fail;
     if (!text)
         text = "";
-    /* record from half a window before the start to a window after the
-     * first instance: the sentence start may move the window there */
+    /* record from half a window before the start (or the first instance:
+     * a long phrase puts the centred start after it) to a window after
+     * the later of the two: the sentence start may move the window */
+    lo = bstart < bfirst ? bstart : bfirst;
+    hi = bstart > bfirst ? bstart : bfirst;
     w.text = text;
-    w.from = bstart - ntok / 2 > 0 ? bstart - ntok / 2 : 0;
-    w.n = bfirst + ntok - w.from;
-    w.n = w.n > 3 * ntok ? 3 * ntok : w.n;
+    w.from = lo - ntok / 2 > 0 ? lo - ntok / 2 : 0;
+    w.n = hi + ntok - w.from;
+    rc = SQLITE_NOMEM;
+    w.bstart = malloc((size_t)w.n * sizeof *w.bstart);
+    w.bend = malloc((size_t)w.n * sizeof *w.bend);
+    w.sentence = malloc((size_t)w.n);
+    if (!w.bstart || !w.bend || !w.sentence)
+        goto fail;
     w.pos = -1;
     rc = api->xTokenize(fts, text, len, &w, on_token);
     if (rc != SQLITE_OK && rc != SQLITE_DONE)

@@ -40,6 +40,23 @@ static const char *const SNIP_TEXT =
     "left it. The harbourmaster wrote the time in the book and closed the "
     "shutters of the office, then walked along the wall to the lamp at the "
     "end of it and lit it early for the boats still out at sea.";
+/* Ties: two rows whose every column ends on the query word (so the
+ * bound of their score is exact) and score the same. */
+static const char *const TIE_OLD = "plenty tallyho";
+static const char *const TIE_NEW = "wealth tallyho";
+/* Two words 10 tokens apart, 10 tokens into a long line: the window that
+ * holds both beats the lead (which holds one). */
+static const char *const LEAD_TEXT =
+    "nn1 nn2 nn3 nn4 nn5 nn6 nn7 nn8 nn9 nn10 alphaword mm1 mm2 mm3 mm4 "
+    "mm5 mm6 mm7 mm8 mm9 betaword kk1 kk2 kk3 kk4 kk5 kk6 kk7 kk8 kk9 kk10 "
+    "kk11 kk12 kk13 kk14 kk15 kk16 kk17 kk18 kk19 kk20";
+/* A quoted phrase longer than the snippet, far into a long line. */
+static const char *const LONG_TEXT =
+    "pp1 pp2 pp3 pp4 pp5 pp6 pp7 pp8 pp9 pp10 pp11 pp12 pp13 pp14 pp15 pp16 "
+    "pp17 pp18 pp19 pp20 pp21 pp22 pp23 pp24 pp25 pp26 pp27 pp28 pp29 pp30 "
+    "qa qb qc qd qe qf qg qh qi qj qk ql qm qn qo qp qq qr qs qt "
+    "rr1 rr2 rr3 rr4 rr5 rr6 rr7 rr8 rr9 rr10 rr11 rr12 rr13 rr14 rr15 rr16 "
+    "rr17 rr18 rr19 rr20 rr21 rr22 rr23 rr24 rr25 rr26 rr27 rr28 rr29 rr30";
 static const char *const EN_TEXT =
     "The Central Mass Mobilization Commission met in Hanoi; Pham Tat Thang "
     "reported on the committee's work.";
@@ -107,6 +124,10 @@ static void setup(void)
     add_def("vi", VI_TEXT, strlen(VI_TEXT), "vi");
     add_def("en", EN_TEXT, strlen(EN_TEXT), "en");
     add_def("snip", SNIP_TEXT, strlen(SNIP_TEXT), "en");
+    add_def("tie-old", TIE_OLD, strlen(TIE_OLD), "en");
+    add_def("tie-new", TIE_NEW, strlen(TIE_NEW), "en");
+    add_def("lead", LEAD_TEXT, strlen(LEAD_TEXT), "en");
+    add_def("long", LONG_TEXT, strlen(LONG_TEXT), "en");
     x = open_index("{\"linger_ms\": 0}");
     for (int i = 0; i < n_defs; i++) {
         inboxd_doc *d = build(i);
@@ -384,6 +405,22 @@ static void same_as_bm25(const char *query, const char *lang, int k)
     }
 }
 
+/* Equal scores: the newer document first, also when the bound of its
+ * score is exact (every column ends on the query word). */
+START_TEST(ties_put_the_newer_first)
+{
+    struct q_search q = {.query = "tallyho", .since_ms = Q_NO_TIME,
+                         .limit = 1};
+    struct hits h;
+    ck_assert_int_eq(search_full(&q, &h), 1);
+    ck_assert_str_eq(h.names[0], "tie-new");
+    q.limit = 2;
+    ck_assert_int_eq(search_full(&q, &h), 2);
+    ck_assert_str_eq(h.names[0], "tie-new");
+    ck_assert_str_eq(h.names[1], "tie-old");
+}
+END_TEST
+
 START_TEST(ranking_is_bm25)
 {
     static const char *const queries[] = {
@@ -435,6 +472,16 @@ START_TEST(snippets)
     snippet_of("sea", s, sizeof s);
     ck_assert_msg(strlen(s) > 11 &&
                       strcmp(s + strlen(s) - 11, "at <<sea>>.") == 0,
+                  "%s", s);
+    /* the window holding both words, not the lead holding one */
+    snippet_of("alphaword betaword", s, sizeof s);
+    ck_assert_msg(strstr(s, "<<alphaword>>") && strstr(s, "<<betaword>>"),
+                  "%s", s);
+    /* a phrase longer than the window: a window of it, not the column */
+    snippet_of("\"qa qb qc qd qe qf qg qh qi qj qk ql qm qn qo qp qq qr qs qt\"",
+               s, sizeof s);
+    ck_assert_msg(strncmp(s, "…", 3) == 0 && strstr(s, "<<q") &&
+                      strstr(s, ">>") && strlen(s) < strlen(LONG_TEXT) / 2,
                   "%s", s);
     /* the lead: a word of the first sentence shows the start of the text */
     snippet_of("quay", s, sizeof s);
@@ -669,6 +716,7 @@ static Suite *suite(void)
     tcase_add_test(tc, query_pairs);
     tcase_add_test(tc, ranking_and_snippets);
     tcase_add_test(tc, ranking_is_bm25);
+    tcase_add_test(tc, ties_put_the_newer_first);
     tcase_add_test(tc, snippets);
     tcase_add_test(tc, malformed_queries);
     tcase_add_test(tc, filters_lang_since_entity);
