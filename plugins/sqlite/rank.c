@@ -12,7 +12,7 @@
  * position + 1 in each column, read from the position lists that give f;
  * the exact D (xColumnSize: a lookup in the docsize table, the expensive
  * part of bm25) is fetched only when that bound beats the K-th best exact
- * score seen so far (a min-heap of K scores).
+ * score seen so far (the K best kept in a rank_top).
  */
 #include "rank.h"
 
@@ -30,13 +30,13 @@
 #define B 0.75
 
 struct rank {
-    int nphrase, ncol, k, nheap;
+    int nphrase, ncol, k;
     double avgdl;
     double *idf;    /* per phrase */
     double *freq;   /* per phrase, this row */
     double *weight; /* per column */
     int *last;      /* per column: last matched position + 1, this row */
-    double *heap;   /* min-heap of the best exact scores, k at most */
+    struct rank_top best; /* the k best exact scores so far */
     sqlite3 *db;         /* the connection (for the docsize blob) */
     sqlite3_blob *sizes; /* fts_docsize.sz, opened at the first lookup */
     int no_blob;         /* the blob failed once: xColumnSize from then on */
@@ -51,7 +51,7 @@ static void rank_free(void *p)
     free(r->freq);
     free(r->weight);
     free(r->last);
-    free(r->heap);
+    free(r->best.v);
     sqlite3_blob_close(r->sizes);
     free(r);
 }
@@ -88,8 +88,9 @@ static int rank_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval,
     r->freq = calloc((size_t)r->nphrase + 1, sizeof *r->freq);
     r->weight = calloc((size_t)r->ncol + 1, sizeof *r->weight);
     r->last = calloc((size_t)r->ncol + 1, sizeof *r->last);
-    r->heap = calloc((size_t)r->k, sizeof *r->heap);
-    if (!r->idf || !r->freq || !r->weight || !r->last || !r->heap)
+    r->best.k = r->k;
+    r->best.v = calloc((size_t)r->k, sizeof *r->best.v);
+    if (!r->idf || !r->freq || !r->weight || !r->last || !r->best.v)
         goto fail;
     for (int c = 0; c < r->ncol; c++)
         r->weight[c] = c < nw ? sqlite3_value_double(val[c + 1]) : 1.0;
@@ -122,36 +123,6 @@ static double score(const struct rank *r, double len)
         s += r->idf[i] * ((r->freq[i] * (K1 + 1.0)) /
                           (r->freq[i] + K1 * (1 - B + B * len / r->avgdl)));
     return s;
-}
-
-/* Keeps the k best scores; heap[0] is the k-th best once full. */
-static void heap_add(struct rank *r, double s)
-{
-    int i;
-    if (r->nheap < r->k) {
-        i = r->nheap++;
-        while (i > 0 && r->heap[(i - 1) / 2] > s) {
-            r->heap[i] = r->heap[(i - 1) / 2];
-            i = (i - 1) / 2;
-        }
-        r->heap[i] = s;
-        return;
-    }
-    if (s <= r->heap[0])
-        return;
-    i = 0;
-    for (;;) {
-        int l = 2 * i + 1, m = l;
-        if (l >= r->nheap)
-            break;
-        if (l + 1 < r->nheap && r->heap[l + 1] < r->heap[l])
-            m = l + 1;
-        if (r->heap[m] >= s)
-            break;
-        r->heap[i] = r->heap[m];
-        i = m;
-    }
-    r->heap[i] = s;
 }
 
 /* The weighted frequency of phrase i in this row into r->freq[i], and
@@ -342,7 +313,7 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
         lower += r->last[c];
     /* strictly below: a row that can only tie the k-th best is scored,
      * so that ties keep the newer row as documented */
-    if (r->nheap == r->k && score(r, lower) < r->heap[0]) {
+    if (r->best.n == r->k && score(r, lower) < r->best.v[0].score) {
         if (top)
             sqlite3_result_int(ctx, 0);
         else
@@ -355,7 +326,7 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
         return;
     }
     s = score(r, len);
-    heap_add(r, s);
+    rank_top_add(&r->best, api->xRowid(fts), s);
     if (top) {
         rank_top_add(top, api->xRowid(fts), s);
         sqlite3_result_int(ctx, 0);
