@@ -23,8 +23,8 @@ static inline const char *top_dir(void)
     return t && *t ? t : ".";
 }
 
-static int rm_cb(const char *p, const struct stat *sb, int flag,
-                 struct FTW *ftw)
+static inline int rm_cb(const char *p, const struct stat *sb, int flag,
+                        struct FTW *ftw)
 {
     (void)sb;
     (void)flag;
@@ -137,6 +137,18 @@ static inline char *slurp(const char *path, size_t *len)
     if (len)
         *len = (size_t)n;
     return buf;
+}
+
+/* Runs the program's suite, each test in its own process (Check's
+ * default); the exit status is 1 when a test failed. */
+static inline int run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
 }
 
 #endif

@@ -1,6 +1,8 @@
 /* The writer's memory of stored entities and aliases (known.h): exact
  * keys (type and key are separate, hashes are not trusted alone), bounded
  * size, forgetting. */
+#include "helpers.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,10 +90,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(suite());
 }

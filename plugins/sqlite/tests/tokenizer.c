@@ -1,6 +1,8 @@
 /* The inboxd tokenizer on real Arabic, Greek, Latin and CJK words; byte
  * offsets; query and prefix modes; hostile input; FTS5 integration;
  * threads. */
+#include "helpers.h"
+
 #include <check.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -455,10 +457,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(suite());
 }

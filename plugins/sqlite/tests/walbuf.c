@@ -148,6 +148,14 @@ static void copy_file(const char *from, const char *to)
     free(b);
 }
 
+/* integrity_check says ok of the database c. */
+static void assert_intact(sqlite3 *c)
+{
+    ck_assert_int_eq(one(c, "SELECT count(*) FROM pragma_integrity_check"
+                            " WHERE integrity_check = 'ok'"),
+                     1);
+}
+
 /* The files as a crash between two commits leaves them (no shared
  * memory: the next open recovers from the WAL). */
 static sqlite3 *crash_copy(const char *dir, const char *path)
@@ -198,8 +206,7 @@ START_TEST(small_commits_are_visible_and_durable)
     c = crash_copy(dir, path);
     ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 600);
     ck_assert_int_eq(one(c, "SELECT sum(length(b)) FROM t"), 12000 * 300);
-    ck_assert_int_eq(one(c, "SELECT count(*) FROM pragma_integrity_check"
-                            " WHERE integrity_check = 'ok'"), 1);
+    assert_intact(c);
     sqlite3_close(c);
     sqlite3_close(r);
     sqlite3_close(w);
@@ -230,8 +237,7 @@ START_TEST(synced_commits)
     c = crash_copy(dir, path);
     ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 50);
     ck_assert_int_eq(one(c, "SELECT sum(length(b)) FROM t"), 50 * 20000);
-    ck_assert_int_eq(one(c, "SELECT count(*) FROM pragma_integrity_check"
-                            " WHERE integrity_check = 'ok'"), 1);
+    assert_intact(c);
     sqlite3_close(c);
     sqlite3_close(r);
     sqlite3_close(w);
@@ -265,8 +271,7 @@ START_TEST(spilled_and_rewritten_pages)
         ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 400 * (round + 1));
         ck_assert_int_eq(one(c, "SELECT sum(length(b)) FROM t"),
                          one(r, "SELECT sum(length(b)) FROM t"));
-        ck_assert_int_eq(one(c, "SELECT count(*) FROM pragma_integrity_check"
-                                " WHERE integrity_check = 'ok'"), 1);
+        assert_intact(c);
         sqlite3_close(c);
     }
     /* a rolled-back big transaction leaves nothing behind */
@@ -275,8 +280,7 @@ START_TEST(spilled_and_rewritten_pages)
     exec(w, "INSERT INTO t(b) VALUES(x'01')");
     c = crash_copy(dir, path);
     ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 1201);
-    ck_assert_int_eq(one(c, "SELECT count(*) FROM pragma_integrity_check"
-                            " WHERE integrity_check = 'ok'"), 1);
+    assert_intact(c);
     sqlite3_close(c);
     /* checkpoints and a restarted WAL */
     exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
@@ -309,10 +313,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(suite());
 }
