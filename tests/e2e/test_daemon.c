@@ -331,21 +331,6 @@ START_TEST(flood_with_overflowing_queue)
 }
 END_TEST
 
-static long vm_rss_kb(pid_t pid, const char *field)
-{
-    char p[64], line[256];
-    long v = -1;
-    snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, field, strlen(field)) == 0)
-            v = strtol(line + strlen(field) + 1, NULL, 10);
-    fclose(f);
-    return v;
-}
-
 START_TEST(slow_subscriber_is_disconnected)
 {
     struct e2e e;
@@ -357,7 +342,7 @@ START_TEST(slow_subscriber_is_disconnected)
     int sz = 4096; /* a small kernel buffer so the daemon's queue fills */
     setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     e2e_subscribe(slow, "*");
-    long before = vm_rss_kb(e.pid, "VmRSS:");
+    long before = e2e_proc_kb(e.pid, "VmRSS:");
     int n = 400;
     pid_t writer = fork();
     if (writer == 0) {
@@ -393,7 +378,7 @@ START_TEST(slow_subscriber_is_disconnected)
     json_t *st = e2e_status(&e);
     ck_assert_int_eq(json_integer_value(json_object_get(st, "client_overflows")), 1);
     json_decref(st);
-    long after = vm_rss_kb(e.pid, "VmRSS:");
+    long after = e2e_proc_kb(e.pid, "VmRSS:");
     /* 400 reports of ~8 KB went through: the slow client held at most its
      * 128 KiB buffer, so memory did not grow by the events it missed. */
     /* ASan and valgrind keep freed memory: RSS means nothing there. */
@@ -870,9 +855,5 @@ int main(void)
     tcase_add_test(tc, sigterm_drains_in_flight);
     tcase_add_test(tc, isolated_plugin_crash_and_timeout);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return e2e_run_suite(s);
 }

@@ -47,21 +47,6 @@ static int rss_meaningful(void)
     return !(getenv("SAN") && strcmp(getenv("SAN"), "1") == 0) && !getenv("VALGRIND");
 }
 
-static long proc_kb(pid_t pid, const char *field)
-{
-    char p[64], line[256];
-    long v = -1;
-    snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, field, strlen(field)) == 0)
-            v = strtol(line + strlen(field), NULL, 10);
-    fclose(f);
-    return v;
-}
-
 static int count_fds(pid_t pid)
 {
     char p[64];
@@ -123,7 +108,7 @@ START_TEST(file_flood_with_overflows)
     setenv("INBOXD_TEST_INOTIFY_QUEUE", "64", 1);
     e2e_start(&e);
     unsetenv("INBOXD_TEST_INOTIFY_QUEUE");
-    long rss0 = proc_kb(e.pid, "VmRSS:");
+    long rss0 = e2e_proc_kb(e.pid, "VmRSS:");
     int64_t t0 = now_ms();
     /* Two writers at once, by close-write and by rename. */
     pid_t w[2];
@@ -144,7 +129,7 @@ START_TEST(file_flood_with_overflows)
     for (int k = 0; k < 2; k++) {
         int st;
         while (waitpid(w[k], &st, WNOHANG) == 0) {
-            long v = proc_kb(e.pid, "VmRSS:");
+            long v = e2e_proc_kb(e.pid, "VmRSS:");
             if (v > peak)
                 peak = v;
             usleep(20000);
@@ -154,7 +139,7 @@ START_TEST(file_flood_with_overflows)
     int64_t written = now_ms() - t0;
     json_t *st = wait_idle(&e, is_long() ? 900000 : 180000);
     int64_t total = now_ms() - t0;
-    long hwm = proc_kb(e.pid, "VmHWM:");
+    long hwm = e2e_proc_kb(e.pid, "VmHWM:");
     fprintf(stderr,
             "file_flood: %d files written in %lld ms, all processed in %lld ms; %ld inotify "
             "overflows; RSS %ld kB before, peak %ld kB (VmHWM %ld kB)\n",
@@ -268,7 +253,7 @@ START_TEST(many_subscribers_some_stuck)
     json_t *st = status_of(&e);
     ck_assert_int_eq(st_int(st, "clients"), nsubs + 1); /* and the status one */
     json_decref(st);
-    long rss0 = proc_kb(e.pid, "VmRSS:");
+    long rss0 = e2e_proc_kb(e.pid, "VmRSS:");
     int64_t t_sub = now_ms();
     pid_t w = fork();
     if (w == 0) {
@@ -314,14 +299,14 @@ START_TEST(many_subscribers_some_stuck)
                 for (int i = 0; i < nsubs; i++)
                     if (subs[i].fd == pf[k].fd)
                         sub_read(&subs[i]);
-        long v = proc_kb(e.pid, "VmRSS:");
+        long v = e2e_proc_kb(e.pid, "VmRSS:");
         if (v > peak)
             peak = v;
     }
     waitpid(w, NULL, 0);
     int64_t read_ms = now_ms() - t_sub;
     st = status_of(&e);
-    long hwm = proc_kb(e.pid, "VmHWM:");
+    long hwm = e2e_proc_kb(e.pid, "VmHWM:");
     /* Every healthy one saw every event of the run without a gap. */
     for (int i = 0; i < nsubs; i++) {
         if (subs[i].stuck)
@@ -381,7 +366,7 @@ START_TEST(hundred_megabytes_without_newline)
     e2e_start(&e);
     int watcher = e2e_connect(&e);
     e2e_subscribe(watcher, "document.*");
-    long rss0 = proc_kb(e.pid, "VmRSS:");
+    long rss0 = e2e_proc_kb(e.pid, "VmRSS:");
     int fd = sock_connect(e.sock);
     ck_assert_int_ge(fd, 0);
     signal(SIGPIPE, SIG_IGN);
@@ -413,7 +398,7 @@ START_TEST(hundred_megabytes_without_newline)
     json_t *o = e2e_wait_event(watcher, "document.done", 10000);
     ck_assert_ptr_nonnull(o);
     json_decref(o);
-    long hwm = proc_kb(e.pid, "VmHWM:");
+    long hwm = e2e_proc_kb(e.pid, "VmHWM:");
     fprintf(stderr, "no newline: cut off after %zu bytes sent in %lld ms; RSS %ld kB, VmHWM %ld kB\n",
             sent, (long long)(now_ms() - t0), rss0, hwm);
     if (rss_meaningful())
@@ -438,7 +423,7 @@ START_TEST(connect_disconnect_cycles)
     for (int i = 0; i < 100; i++)
         close(sock_connect(e.sock));
     usleep(200000);
-    long rss0 = proc_kb(e.pid, "VmRSS:");
+    long rss0 = e2e_proc_kb(e.pid, "VmRSS:");
     int fds0 = count_fds(e.pid);
     int64_t t0 = now_ms();
     for (int i = 0; i < cycles; i++) {
@@ -483,7 +468,7 @@ START_TEST(connect_disconnect_cycles)
     ck_assert_int_le(st_int(st, "clients"), 2); /* the watcher and the status one */
     json_decref(st);
     usleep(200000);
-    long rss1 = proc_kb(e.pid, "VmRSS:");
+    long rss1 = e2e_proc_kb(e.pid, "VmRSS:");
     int fds1 = count_fds(e.pid);
     fprintf(stderr, "connect/disconnect: %d cycles in %lld ms; fds %d -> %d; RSS %ld -> %ld kB\n",
             cycles, (long long)ms, fds0, fds1, rss0, rss1);
@@ -553,9 +538,5 @@ int main(void)
     tcase_add_test(tc, connect_disconnect_cycles);
     tcase_add_test(tc, subscribe_since_while_busy);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return e2e_run_suite(s);
 }

@@ -328,9 +328,5 @@ int main(void)
     tcase_add_test(tc, duplicates_reprocess_and_export);
     tcase_add_test(tc, undecodable_report_fails_cleanly);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return e2e_run_suite(s);
 }

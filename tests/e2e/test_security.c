@@ -681,9 +681,5 @@ int main(void)
     tcase_add_test(tc, socket_mode_and_peer_credentials);
     tcase_add_test(tc, no_shell_in_the_sources);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return e2e_run_suite(s);
 }

@@ -712,9 +712,5 @@ int main(void)
     tcase_add_test(tl, journal_structured_fields);
     tcase_add_loop_test(tl, journal_unreachable_falls_back_to_stderr, 0, 2);
     suite_add_tcase(s, tl);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return e2e_run_suite(s);
 }

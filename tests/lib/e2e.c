@@ -440,3 +440,29 @@ int e2e_count(struct e2e *e, const char *sub)
     snprintf(p, sizeof p, "%s/%s", strcmp(sub, "inbox") == 0 ? e->dir : e->state, sub);
     return count_dir(p, 1);
 }
+
+long e2e_proc_kb(pid_t pid, const char *field)
+{
+    char p[64], line[256];
+    size_t n = strlen(field);
+    long v = -1;
+    FILE *f;
+    snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
+    if (!(f = fopen(p, "r")))
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0)
+            v = strtol(line + n, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+int e2e_run_suite(void *suite)
+{
+    SRunner *sr = srunner_create(suite);
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -64,4 +64,12 @@ char *e2e_fixture(const char *name, size_t *len);
  * work/claims.log. */
 int e2e_count(struct e2e *e, const char *sub);
 
+/* A field of /proc/PID/status in kB ("VmRSS:", "VmHWM:"), or -1. */
+long e2e_proc_kb(pid_t pid, const char *field);
+
+/* Runs a test program's suite, each test in its own process (Check's
+ * default); the exit status is 1 when a test failed.  The suite is
+ * passed as void * so this header does not need check.h. */
+int e2e_run_suite(void *suite);
+
 #endif

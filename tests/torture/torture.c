@@ -235,18 +235,9 @@ static long peak_rss_kb;
 
 static void note_rss(pid_t pid)
 {
-    char p[64], line[256];
-    snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0) {
-            long v = strtol(line + 6, NULL, 10);
-            if (v > peak_rss_kb)
-                peak_rss_kb = v;
-        }
-    fclose(f);
+    long v = e2e_proc_kb(pid, "VmHWM:");
+    if (v > peak_rss_kb)
+        peak_rss_kb = v;
 }
 
 /* The last lines of a file (malloc'd), or NULL. */
@@ -831,9 +822,5 @@ int main(void)
     tcase_add_test(tc, kills_isolated_crashing_plugin);
     tcase_add_test(tc, kills_inprocess_crashing_plugin);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return e2e_run_suite(s);
 }
