@@ -29,6 +29,8 @@ typedef struct sbuf {
 } sbuf;
 void sb_init(sbuf *b);
 void sb_free(sbuf *b);
+/* Room for extra more bytes and the NUL: 0, or -1 (oom set). */
+int sb_reserve(sbuf *b, size_t extra);
 void sb_add(sbuf *b, const char *s, size_t n);
 void sb_adds(sbuf *b, const char *s);
 void sb_addc(sbuf *b, char c);

@@ -145,19 +145,8 @@ void norm_append(const ent_norm *nm, const char *s, size_t n, sbuf *out)
 {
     size_t i = 0;
     /* room for the worst case (every byte a 3-byte code point) at once */
-    sb_add(out, "", 0);
-    if (out->oom)
+    if (sb_reserve(out, 3 * n + 4) < 0)
         return;
-    if (out->cap < out->len + 3 * n + 4) {
-        size_t cap = out->len + 3 * n + 64;
-        char *ns = realloc(out->s, cap);
-        if (!ns) {
-            out->oom = 1;
-            return;
-        }
-        out->s = ns;
-        out->cap = cap;
-    }
     while (i < n) {
         unsigned char ch = (unsigned char)s[i];
         uint32_t cp;
@@ -186,18 +175,8 @@ void norm_append(const ent_norm *nm, const char *s, size_t n, sbuf *out)
         } else {
             out->s[out->len] = '\0';
             put_utf8(out, (uint32_t)u_foldCase((UChar32)cp, U_FOLD_CASE_DEFAULT));
-            if (out->oom)
+            if (sb_reserve(out, 3 * (n - i) + 4) < 0)
                 return;
-            if (out->cap < out->len + 3 * (n - i) + 4) {
-                size_t cap = out->len + 3 * (n - i) + 64;
-                char *ns = realloc(out->s, cap);
-                if (!ns) {
-                    out->oom = 1;
-                    return;
-                }
-                out->s = ns;
-                out->cap = cap;
-            }
         }
     }
     out->s[out->len] = '\0';

@@ -15,7 +15,7 @@ void sb_free(sbuf *b)
     memset(b, 0, sizeof *b);
 }
 
-static int sb_grow(sbuf *b, size_t extra)
+int sb_reserve(sbuf *b, size_t extra)
 {
     size_t need, cap;
     char *ns;
@@ -39,7 +39,7 @@ static int sb_grow(sbuf *b, size_t extra)
 
 void sb_add(sbuf *b, const char *s, size_t n)
 {
-    if (sb_grow(b, n) < 0)
+    if (sb_reserve(b, n) < 0)
         return;
     memcpy(b->s + b->len, s, n);
     b->len += n;
@@ -50,7 +50,7 @@ void sb_adds(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
 
 void sb_addc(sbuf *b, char c)
 {
-    if (sb_grow(b, 1) < 0)
+    if (sb_reserve(b, 1) < 0)
         return;
     b->s[b->len++] = c;
     b->s[b->len] = '\0';
@@ -63,7 +63,7 @@ void sb_printf(sbuf *b, const char *fmt, ...)
     va_start(ap, fmt);
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || sb_grow(b, (size_t)n) < 0)
+    if (n < 0 || sb_reserve(b, (size_t)n) < 0)
         return;
     va_start(ap, fmt);
     vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
@@ -93,7 +93,7 @@ void sb_json_str(sbuf *b, const char *s, size_t n)
 
 const char *sb_cstr(sbuf *b)
 {
-    if (sb_grow(b, 0) < 0)
+    if (sb_reserve(b, 0) < 0)
         return "";
     b->s[b->len] = '\0';
     return b->s;
