@@ -47,16 +47,15 @@ static json_t *j_time(int64_t ms)
 #define BY_KEY(T) "(" T "norm_key = ?2 AND (?2 <> '' OR " T "key = ?1))"
 
 /* The search runs in two statements.  The first finds the matches that
- * pass the filters and ranks them with inboxd_rank() (rank.h: bm25, only
- * for the rows that can still be among the best ?9), without the
- * documents table unless a filter needs it; the caller keeps the best ?9.
- * The second fetches each of those with its snippet (snippet.h). */
-#define RANK_SELECT                                                          \
-    "SELECT fts.rowid, inboxd_rank(fts, ?9, ?7, ?8) FROM fts"
-/* Without filters, the ranking hands no row back (rank.h, rank_top). */
+ * pass the filters and ranks them with inboxd_rank() into the caller's
+ * top ?9 (rank.h: bm25, only for the rows that can still be among the
+ * best), without the documents table unless a filter needs it: in WHERE
+ * when nothing else filters, else in the result columns.  The second
+ * fetches each of the best with its snippet (snippet.h). */
+#define RANK_SELECT "SELECT inboxd_rank(fts, ?9, ?7, ?8) FROM fts"
 #define RANK_COLLECT                                                         \
     "SELECT count(*) FROM fts WHERE fts MATCH ?3"                            \
-    " AND inboxd_rank(fts, ?9, ?7, ?8, ?10)"
+    " AND inboxd_rank(fts, ?9, ?7, ?8)"
 #define RANK_JOIN " JOIN documents d ON d.rowid = fts.rowid"
 #define RANK_WHERE " WHERE fts MATCH ?3"
 #define RANK_LANG " AND (d.lang = ?4 OR d.lang LIKE ?4 || '-%')"
@@ -169,15 +168,9 @@ static int rank_matches(sqlite3 *db, const struct q_search *s,
         sqlite3_bind_text(st, 6, filter->s, (int)filter->len, SQLITE_STATIC);
     sqlite3_bind_double(st, 7, RANK_TITLE_WEIGHT);
     sqlite3_bind_double(st, 8, RANK_BODY_WEIGHT);
-    sqlite3_bind_int(st, 9, top->k);
-    if (collect)
-        rank_top_bind(st, 10, top);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (collect || sqlite3_column_type(st, 1) == SQLITE_NULL)
-            continue; /* collected, or cannot be among the k best */
-        rank_top_add(top, sqlite3_column_int64(st, 0),
-                     -sqlite3_column_double(st, 1));
-    }
+    rank_top_bind(st, 9, top);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ; /* the rows went into top */
     rc = rc == SQLITE_DONE ? 0 : step_error(db, rc, err, errlen);
     sqlite3_finalize(st);
     if (rc < 0)

@@ -1,6 +1,6 @@
 /*
- * inboxd_rank(fts, K [, weight per column ...]): bm25 for the rows that can
- * still be among the K best (rank.h).
+ * inboxd_rank(fts, TOP [, weight per column ...]): bm25 for the rows that
+ * can still be among the K best, kept in TOP (rank.h).
  *
  * The formula is FTS5's own bm25 (ext/fts5/fts5_aux.c): k1 = 1.2,
  * b = 0.75, IDF = log((N - n + 0.5) / (n + 0.5)) floored at 1e-6, the
@@ -30,13 +30,12 @@
 #define B 0.75
 
 struct rank {
-    int nphrase, ncol, k;
+    int nphrase, ncol;
     double avgdl;
     double *idf;    /* per phrase */
     double *freq;   /* per phrase, this row */
     double *weight; /* per column */
     int *last;      /* per column: last matched position + 1, this row */
-    struct rank_top best; /* the k best exact scores so far */
     sqlite3 *db;         /* the connection (for the docsize blob) */
     sqlite3_blob *sizes; /* fts_docsize.sz, opened at the first lookup */
     int no_blob;         /* the blob failed once: xColumnSize from then on */
@@ -51,7 +50,6 @@ static void rank_free(void *p)
     free(r->freq);
     free(r->weight);
     free(r->last);
-    free(r->best.v);
     sqlite3_blob_close(r->sizes);
     free(r);
 }
@@ -77,20 +75,12 @@ static int rank_new(const Fts5ExtensionApi *api, Fts5Context *fts, int nval,
         return SQLITE_NOMEM;
     r->nphrase = api->xPhraseCount(fts);
     r->ncol = api->xColumnCount(fts);
-    r->k = nval > 0 ? sqlite3_value_int(val[0]) : 10;
-    /* K, the weights, maybe the collector */
-    nw = nval - 1;
-    if (nw > 0 && sqlite3_value_pointer(val[nval - 1], "inboxd_rank_top"))
-        nw--;
-    if (r->k < 1)
-        r->k = 1;
+    nw = nval - 1; /* the collector, then the weights */
     r->idf = calloc((size_t)r->nphrase + 1, sizeof *r->idf);
     r->freq = calloc((size_t)r->nphrase + 1, sizeof *r->freq);
     r->weight = calloc((size_t)r->ncol + 1, sizeof *r->weight);
     r->last = calloc((size_t)r->ncol + 1, sizeof *r->last);
-    r->best.k = r->k;
-    r->best.v = calloc((size_t)r->k, sizeof *r->best.v);
-    if (!r->idf || !r->freq || !r->weight || !r->last || !r->best.v)
+    if (!r->idf || !r->freq || !r->weight || !r->last)
         goto fail;
     for (int c = 0; c < r->ncol; c++)
         r->weight[c] = c < nw ? sqlite3_value_double(val[c + 1]) : 1.0;
@@ -287,10 +277,15 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 {
     struct rank *r = api->xGetAuxdata(fts, 0);
     struct rank_top *top =
-        nval > 0 ? sqlite3_value_pointer(val[nval - 1], "inboxd_rank_top") : NULL;
+        nval > 0 ? sqlite3_value_pointer(val[0], "inboxd_rank_top") : NULL;
     double lower = 0, s;
     int rc, len = 0;
 
+    if (!top || top->k < 1) {
+        sqlite3_result_error(ctx, "inboxd_rank: no collector (rank_top_bind)",
+                             -1);
+        return;
+    }
     if (!r) {
         if ((rc = rank_new(api, fts, nval, val, &r)) != SQLITE_OK) {
             sqlite3_result_error_code(ctx, rc);
@@ -313,11 +308,8 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
         lower += r->last[c];
     /* strictly below: a row that can only tie the k-th best is scored,
      * so that ties keep the newer row as documented */
-    if (r->best.n == r->k && score(r, lower) < r->best.v[0].score) {
-        if (top)
-            sqlite3_result_int(ctx, 0);
-        else
-            sqlite3_result_null(ctx);
+    if (top->n == top->k && score(r, lower) < top->v[0].score) {
+        sqlite3_result_int(ctx, 0);
         return;
     }
     if ((len = doc_len(api, fts, r)) < 0 &&
@@ -326,13 +318,8 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
         return;
     }
     s = score(r, len);
-    rank_top_add(&r->best, api->xRowid(fts), s);
-    if (top) {
-        rank_top_add(top, api->xRowid(fts), s);
-        sqlite3_result_int(ctx, 0);
-    } else {
-        sqlite3_result_double(ctx, -s);
-    }
+    rank_top_add(top, api->xRowid(fts), s);
+    sqlite3_result_int(ctx, 0);
 }
 
 int rank_register(sqlite3 *db)
