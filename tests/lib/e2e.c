@@ -128,6 +128,25 @@ void e2e_start(struct e2e *e)
     ck_abort_msg("inboxd did not open its socket %s", e->sock);
 }
 
+/* The end of the daemon's log on stderr, when it did not stop cleanly:
+ * the failing test's output says why. */
+static void dump_log(struct e2e *e, int rc)
+{
+    char buf[4096];
+    FILE *f = fopen(e->log, "r");
+    long size;
+    size_t n;
+    fprintf(stderr, "e2e: the daemon exited with %d; the end of %s:\n", rc, e->log);
+    if (!f)
+        return;
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fseek(f, size > (long)sizeof buf ? size - (long)sizeof buf : 0, SEEK_SET);
+    n = fread(buf, 1, sizeof buf, f);
+    fwrite(buf, 1, n, stderr);
+    fclose(f);
+}
+
 int e2e_stop(struct e2e *e)
 {
     int status = 0;
@@ -136,8 +155,11 @@ int e2e_stop(struct e2e *e)
     kill(e->pid, SIGTERM);
     for (int i = 0; i < 6000; i++) {
         if (waitpid(e->pid, &status, WNOHANG) == e->pid) {
+            int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             e->pid = 0;
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            if (rc != 0)
+                dump_log(e, rc);
+            return rc;
         }
         sleep_ms(10);
     }
